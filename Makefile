@@ -1,0 +1,38 @@
+# Two commands do all set-up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+JOBS   ?= 2
+
+.PHONY: demo test bench lint clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(PIP) install -q -e '.[test]'
+	touch $@
+
+$(VENV)/.installed-bench: $(VENV)/.installed-test pyproject.toml
+	$(PIP) install -q -e '.[bench]'
+	touch $@
+
+demo: $(VENV)/.installed
+	$(PY) -m deepgrad.demo
+
+test: $(VENV)/.installed-test
+	$(PY) -m pytest -n $(JOBS) tests
+
+bench: $(VENV)/.installed-bench
+	$(PY) -m benchmarks.run
+
+lint: $(VENV)/.installed-test
+	$(PIP) install -q ruff
+	$(VENV)/bin/ruff check src tests benchmarks
+
+clean:
+	rm -rf $(VENV) build src/*.egg-info .pytest_cache
