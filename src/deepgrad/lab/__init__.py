@@ -1,0 +1,16 @@
+"""The lab: the theory of deep architectures as runnable experiments with figures.
+
+Every experiment is one module ``deepgrad.lab.<name>`` with two functions:
+
+``run(*, quick=False, seed=0, **params) -> <Name>Result``
+    computes (a dataclass of arrays, numbers, lists and dicts; seeded; never draws);
+``plot(result) -> matplotlib.figure.Figure``
+    draws that result (Figure API, no pyplot; never trains).
+
+The module docstring's first line is the experiment's title, and the docstring names the lecture
+topic and the paper(s). ``deepgrad.lab.registry`` finds the experiments, ``deepgrad lab NAME`` runs
+one and ``deepgrad report`` runs them all into one HTML page (``deepgrad.lab.report``). Modules that
+define neither ``run`` nor ``plot`` (``geometry``, ...) are libraries used by the experiments.
+
+Importing this package imports nothing heavy: no matplotlib, no experiment is run.
+"""

@@ -1,0 +1,212 @@
+"""Run experiments and gather them into one self-contained HTML page.
+
+The page needs no network and no other file: each figure is embedded as a base64 PNG, next to the
+experiment's key numbers, its module docstring (the lecture topic and the papers), its parameters
+and its run time; the header gives the deepgrad version, the seed and whether it was a quick run.
+An experiment that raises is shown as an error box with its traceback; the others still render.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import platform
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+from deepgrad.lab.registry import Experiment, get, key_numbers, list_experiments, to_jsonable
+
+
+def deepgrad_version() -> str:
+    """``deepgrad.__version__`` when the package sets it, else the installed distribution's."""
+    import deepgrad
+
+    version = getattr(deepgrad, "__version__", None)
+    if version:
+        return str(version)
+    from importlib import metadata
+
+    try:
+        return metadata.version("deepgrad")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+@dataclass
+class Outcome:
+    """What running one experiment produced: its result and figure, or the error it raised."""
+
+    name: str
+    title: str
+    doc: str
+    params: dict[str, Any]
+    seed: int
+    quick: bool
+    seconds: float = 0.0
+    result: Any = None
+    png: bytes | None = None
+    error: str | None = None
+    numbers: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON document written as NAME.json: metadata and every number of the result."""
+        return {
+            "name": self.name,
+            "title": self.title,
+            "deepgrad_version": deepgrad_version(),
+            "seed": self.seed,
+            "quick": self.quick,
+            "params": to_jsonable(self.params),
+            "seconds": round(self.seconds, 3),
+            "error": self.error,
+            "result": to_jsonable(self.result) if self.result is not None else None,
+        }
+
+
+def figure_png(fig, dpi: int = 100) -> bytes:
+    """Render a ``matplotlib.figure.Figure`` to PNG bytes (Agg, no pyplot, no window)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    return buf.getvalue()
+
+
+def execute(
+    experiment: Experiment,
+    *,
+    quick: bool = False,
+    seed: int = 0,
+    params: dict[str, Any] | None = None,
+) -> Outcome:
+    """Run and plot one experiment; an exception is caught into ``Outcome.error``."""
+    params = dict(params or {})
+    outcome = Outcome(experiment.name, experiment.title, experiment.doc, params, seed, quick)
+    start = time.perf_counter()
+    try:
+        outcome.result = experiment.run(quick=quick, seed=seed, **params)
+        outcome.numbers = key_numbers(outcome.result)
+        outcome.png = figure_png(experiment.plot(outcome.result))
+    except Exception:  # noqa: BLE001 -- the report shows any failure and carries on
+        outcome.error = traceback.format_exc()
+    outcome.seconds = time.perf_counter() - start
+    return outcome
+
+
+def run_all(
+    names: Iterable[str] | None = None, *, quick: bool = False, seed: int = 0, log=None
+) -> list[Outcome]:
+    """Run the named experiments (all of them by default), in order, never stopping on errors."""
+    outcomes = []
+    for name in names if names is not None else list_experiments():
+        try:
+            experiment = get(name)
+        except Exception:  # noqa: BLE001 -- an import error becomes that experiment's error box
+            outcome = Outcome(name, name, "", {}, seed, quick, error=traceback.format_exc())
+        else:
+            outcome = execute(experiment, quick=quick, seed=seed)
+        if log is not None:
+            status = "error" if outcome.error else "ok"
+            log(f"{name:28s} {status:5s} {outcome.seconds:6.1f} s")
+        outcomes.append(outcome)
+    return outcomes
+
+
+_CSS = """
+body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em;
+       color: #222; line-height: 1.4; }
+h1 { margin-bottom: 0.2em; } .meta { color: #666; margin-top: 0; }
+section { border-top: 1px solid #ddd; padding-top: 1em; margin-top: 2em; }
+img { max-width: 100%; height: auto; }
+pre.doc { white-space: pre-wrap; background: #f7f7f7; padding: 0.6em; font-size: 0.9em; }
+table { border-collapse: collapse; font-size: 0.9em; margin: 0.5em 0; }
+td, th { border: 1px solid #ddd; padding: 0.2em 0.6em; text-align: left; vertical-align: top; }
+.error { border: 2px solid #c00; background: #fee; padding: 0.6em; }
+.error pre { white-space: pre-wrap; font-size: 0.85em; }
+.ok { color: #070; } .bad { color: #c00; }
+"""
+
+
+def _format_value(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_format_value(v) for v in value) + "]"
+    return str(value)
+
+
+def _table(rows: dict[str, Any]) -> str:
+    cells = "".join(
+        f"<tr><th>{html.escape(k)}</th><td>{html.escape(_format_value(v))}</td></tr>"
+        for k, v in rows.items()
+    )
+    return f"<table>{cells}</table>"
+
+
+def _section(o: Outcome) -> str:
+    parts = [f'<section id="{html.escape(o.name)}">']
+    parts.append(f"<h2>{html.escape(o.title)} <small>({html.escape(o.name)})</small></h2>")
+    if o.error:
+        parts.append(
+            f'<div class="error"><strong>{html.escape(o.name)} failed</strong>'
+            f"<pre>{html.escape(o.error)}</pre></div>"
+        )
+    else:
+        b64 = base64.b64encode(o.png).decode("ascii")
+        parts.append(f'<img alt="{html.escape(o.title)}" src="data:image/png;base64,{b64}">')
+        parts.append("<h3>Key numbers</h3>" + _table(o.numbers))
+    if o.doc:
+        parts.append(f'<pre class="doc">{html.escape(o.doc)}</pre>')
+    run_info = {"seed": o.seed, "quick": o.quick, **o.params, "seconds": round(o.seconds, 2)}
+    parts.append(_table(run_info))
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def render_html(outcomes: list[Outcome], *, quick: bool, seed: int) -> str:
+    """The whole report as one HTML string (no external resources)."""
+    total = sum(o.seconds for o in outcomes)
+    n_bad = sum(o.error is not None for o in outcomes)
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    toc = "".join(
+        f'<li><a href="#{html.escape(o.name)}">{html.escape(o.title)}</a> '
+        + ('<span class="bad">error</span>' if o.error else f'<span class="ok">{o.seconds:.1f} s</span>')
+        + "</li>"
+        for o in outcomes
+    )
+    meta = (
+        f"deepgrad {html.escape(deepgrad_version())} · seed {seed} · "
+        f"{'quick' if quick else 'full'} run · {len(outcomes)} experiments, {n_bad} failed · "
+        f"{total:.1f} s · Python {platform.python_version()} · {stamp}"
+    )
+    body = "\n".join(_section(o) for o in outcomes)
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<title>deepgrad lab report</title>"
+        f"<style>{_CSS}</style></head><body>"
+        f"<h1>deepgrad lab report</h1><p class=\"meta\">{meta}</p><ol>{toc}</ol>\n"
+        f"{body}\n</body></html>\n"
+    )
+
+
+def write_report(
+    out_dir: str | Path,
+    names: Iterable[str] | None = None,
+    *,
+    quick: bool = False,
+    seed: int = 0,
+    log=None,
+) -> tuple[Path, list[Outcome]]:
+    """Run the experiments and write ``out_dir/report.html``; returns its path and the outcomes."""
+    outcomes = run_all(names, quick=quick, seed=seed, log=log)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "report.html"
+    path.write_text(render_html(outcomes, quick=quick, seed=seed), encoding="utf-8")
+    return path, outcomes
