@@ -1,0 +1,21 @@
+"""deepgrad: a readable, fast deep-learning system over NumPy.
+
+Tensors with reverse- and forward-mode autodiff (``deepgrad.engine``), the functional transforms
+of JAX, and (in subpackages) the MLP and its practice and the lab of the lectures' theory.
+"""
+
+from .engine.graph import enable_grad, is_grad_enabled, no_grad, ShapeError
+from .engine.primitives import (
+    abs, add, astype, binary_cross_entropy_with_logits, broadcast_to, clip, concatenate, cos,
+    cross_entropy, div, erf, exp, gelu, leaky_relu, linear, log, log_softmax, logsumexp, matmul,
+    max, maximum, mean, min, minimum, mul, neg, pad, pow, relu, reshape, sigmoid, sign, sin,
+    softmax, softplus, sqrt, stack, sub, sum, tanh, transpose, var, where,
+)
+from .engine.tensor import Tensor, get_default_dtype, set_default_dtype, tensor
+from .engine.testing import check_adjoint, check_grads, gradcheck
+from .engine.transforms import (
+    checkpoint, grad, hessian, hvp, jacfwd, jacrev, jvp, linearize, ravel_parameters,
+    value_and_grad, vjp, vmap,
+)
+
+__version__ = "0.1.0"

@@ -1,0 +1,89 @@
+"""Forward mode: tangents pushed through each primitive's JVP rule, nestable by levels.
+
+A tensor carries ``tangents``: a dict ``{level: Tensor}``, one perturbation direction per active
+``jvp`` (each ``jvp`` call opens a new, larger level). For y = f(x) with x carrying x_dot at level
+k, ``apply`` sets y.tangents[k] = J_f(x) x_dot using the primitive's JVP rule.
+
+Nesting without perturbation confusion (Siskind & Pearlmutter): the rule for level k is evaluated
+with only the levels below k active (``_ceiling``), using deepgrad ops on Tensors that still carry
+their lower-level tangents. So the tangent at level k itself carries tangents at levels < k (the
+mixed second derivatives), and a rule never sees its own level. Because the rules are ordinary
+recorded ops, reverse mode can differentiate through them too (reverse-over-forward), and the
+VJP rules, run on Tensors, push tangents (forward-over-reverse, used by ``hvp``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+
+_levels = itertools.count(1)
+
+
+class _Ceiling:
+    value = float("inf")  # levels >= value are invisible to apply
+
+
+@contextlib.contextmanager
+def _below(level):
+    prev = _Ceiling.value
+    _Ceiling.value = min(prev, level)
+    try:
+        yield
+    finally:
+        _Ceiling.value = prev
+
+
+def new_level() -> int:
+    """A fresh level, larger than every level opened before (inner jvps get larger levels)."""
+    return next(_levels)
+
+
+def push_tangents(prim, args, params, out):
+    """Give ``out`` its tangent at every active level carried by ``args``."""
+    from .primitives import TENSOR_OPS
+    from .tensor import Tensor
+
+    ceiling = _Ceiling.value
+    levels = sorted({k for a in args if isinstance(a, Tensor) and a.tangents
+                     for k in a.tangents if k < ceiling})
+    for k in levels:  # lower levels first: rules that use `out` see its lower-level tangents
+        dots = tuple(a.tangents.get(k) if isinstance(a, Tensor) and a.tangents else None
+                     for a in args)
+        with _below(k):
+            out_dot = prim.jvp(TENSOR_OPS, dots, out, *args, **params)
+            if out_dot is None:
+                continue
+            if not isinstance(out_dot, Tensor):
+                out_dot = Tensor(out_dot)
+            if out_dot.shape != out.shape:
+                out_dot = TENSOR_OPS.broadcast_to(out_dot, out.shape)
+            if out_dot.dtype != out.dtype and out.dtype.kind == "f":
+                out_dot = TENSOR_OPS.astype(out_dot, out.dtype)
+        if out.tangents is None:
+            out.tangents = {}
+        out.tangents[k] = out_dot
+
+
+def with_tangent(x, level, x_dot):
+    """A new tensor equal to ``x`` (linked to it in the graph) that carries ``x_dot`` at ``level``."""
+    from .primitives import identity
+
+    y = identity(x)
+    if y.tangents is None:
+        y.tangents = {}
+    y.tangents[level] = x_dot
+    return y
+
+
+def pop_tangent(y, level):
+    """Remove and return ``y``'s tangent at ``level`` (zeros if ``y`` does not depend on it)."""
+    from .primitives import TENSOR_OPS
+    from .tensor import Tensor
+
+    if isinstance(y, Tensor) and y.tangents and level in y.tangents:
+        t = y.tangents.pop(level)
+        if not y.tangents:
+            y.tangents = None
+        return t
+    return TENSOR_OPS.zeros_like(y if isinstance(y, Tensor) else Tensor(y))

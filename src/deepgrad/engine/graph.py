@@ -1,0 +1,312 @@
+"""The computational graph: nodes, ``apply`` (the one entry point), grad mode, and backward.
+
+``apply(prim, *args)`` computes a primitive with NumPy and then decides what to record:
+a ``Node`` when grad mode is on and an input requires grad (reverse mode), tangents when an
+input carries them (forward mode, see ``forward.py``), nothing otherwise.
+
+``backward`` walks the graph from a root in reverse topological order (iteratively: no recursion
+limit), calling each primitive's VJP rules. For an ordinary first-order backward the rules run
+on raw ndarrays (``ARRAY_OPS``): no Tensors, no nodes. With ``create_graph=True`` (or when the
+graph carries tangents) the same rules run on Tensors (``TENSOR_OPS``) so the gradient is itself
+recorded and can be differentiated again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+
+from .tensor import Tensor
+
+
+class _GradMode:
+    enabled = True
+
+
+def is_grad_enabled() -> bool:
+    return _GradMode.enabled
+
+
+@contextlib.contextmanager
+def _set_grad_enabled(flag: bool):
+    prev = _GradMode.enabled
+    _GradMode.enabled = flag
+    try:
+        yield
+    finally:
+        _GradMode.enabled = prev
+
+
+def no_grad():
+    """Context manager (and decorator) under which nothing is recorded for reverse mode."""
+    return _set_grad_enabled(False)
+
+
+def enable_grad():
+    """Context manager that turns recording back on inside ``no_grad``."""
+    return _set_grad_enabled(True)
+
+
+class Node:
+    """How a non-leaf tensor was made: its primitive, its inputs, and the primitive's params.
+
+    ``inputs`` holds the input Tensors (and constants) until backward frees it.
+    """
+
+    __slots__ = ("prim", "inputs", "params")
+
+    def __init__(self, prim, inputs, params):
+        self.prim = prim
+        self.inputs = inputs
+        self.params = params
+
+    @property
+    def name(self) -> str:
+        return self.prim.name
+
+    def __repr__(self) -> str:
+        return f"<{self.prim.name}>"
+
+
+class ShapeError(ValueError):
+    """An operation got inputs whose shapes do not fit together."""
+
+
+def apply(prim, *args, **params):
+    """Run ``prim`` on ``args`` (Tensors or constants) and record what is needed to differentiate."""
+    raw = []
+    needs_node = False
+    has_tangents = False
+    for a in args:
+        if isinstance(a, Tensor):
+            raw.append(a.data)
+            if a.requires_grad:
+                needs_node = True
+            if a.tangents is not None:
+                has_tangents = True
+        else:
+            raw.append(a)
+    try:
+        out = prim.forward(*raw, **params)
+    except ValueError as e:
+        shapes = ", ".join(str(np.shape(r)) for r in raw)
+        raise ShapeError(f"{prim.name}: inputs of shapes {shapes} do not fit: {e}") from None
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)
+    result = Tensor._wrap(out)
+    if needs_node and _GradMode.enabled:
+        result.requires_grad = True
+        result.grad_fn = Node(prim, args, params)
+    if has_tangents:
+        push_tangents(prim, args, params, result)
+    return result
+
+
+# --------------------------------------------------------------------------- backward
+
+_FREED = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you "
+    "call .backward(). Specify retain_graph=True if you need to backward through the graph a "
+    "second time."
+)
+
+
+def _topological_order(roots, stop=()):
+    """Tensors reachable from ``roots`` that require grad, inputs before the tensors they made.
+
+    The walk does not go past tensors whose id is in ``stop``.
+    """
+    order, seen = [], set()
+    stack = [(r, False) for r in roots]
+    while stack:
+        t, expanded = stack.pop()
+        if expanded:
+            order.append(t)
+            continue
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        stack.append((t, True))
+        node = t.grad_fn
+        if node is not None and id(t) not in stop:
+            if node.inputs is None:
+                raise RuntimeError(_FREED)
+            for x in node.inputs:
+                if isinstance(x, Tensor) and x.requires_grad and id(x) not in seen:
+                    stack.append((x, False))
+    return order
+
+
+def _reaching(order, targets):
+    """ids of the tensors in ``order`` from which some target can be reached (targets included)."""
+    keep = set(id(t) for t in targets)
+    for t in order:  # inputs come first, so one pass suffices
+        node = t.grad_fn
+        if node is not None and id(t) not in keep:
+            if any(isinstance(x, Tensor) and id(x) in keep for x in node.inputs):
+                keep.add(id(t))
+    return keep
+
+
+def _check_gradient(root: Tensor, gradient):
+    if gradient is None:
+        if root.data.size != 1:
+            raise RuntimeError(
+                f"backward: grad can be implicitly created only for scalar outputs; this output "
+                f"has shape {root.shape}, so pass gradient= (a tensor of that shape)"
+            )
+        return np.ones_like(root.data)
+    g = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient)
+    if g.shape != root.shape:
+        raise ShapeError(
+            f"backward: gradient has shape {g.shape} but the output has shape {root.shape}"
+        )
+    return g.astype(root.dtype, copy=False)
+
+
+def run_backward(roots, cotangents, inputs=None, retain_graph=False, create_graph=False):
+    """The backward pass shared by ``Tensor.backward`` and the functional transforms.
+
+    ``roots`` and ``cotangents`` are parallel lists (cotangents ndarrays or Tensors). Without
+    ``inputs``, gradients accumulate into every leaf's ``.grad``. With ``inputs`` (a list of
+    Tensors), the walk stops at them, only the part of the graph that reaches them is visited,
+    no ``.grad`` is touched, and their gradients are returned (None where unreachable), as
+    ``torch.autograd.grad``. ``create_graph=None`` records the backward pass only when its
+    result can be differentiated again from outside (see ``_outer_dependence``).
+    """
+    stop = set() if inputs is None else set(id(t) for t in inputs)
+    order = _topological_order(roots, stop)
+    if create_graph is None:
+        create_graph = _outer_dependence(order, stop, cotangents) and _GradMode.enabled
+    # Differentiable mode: rules run on Tensors when the gradient must itself be recorded or
+    # must carry forward-mode tangents (forward-over-reverse).
+    tensor_mode = create_graph or any(t.tangents is not None for t in order)
+    if inputs is not None:
+        keep = _reaching(order, inputs)
+    pending = {}
+    for r, g in zip(roots, cotangents):
+        if tensor_mode and not isinstance(g, Tensor):
+            g = Tensor._wrap(g)
+        elif not tensor_mode and isinstance(g, Tensor):
+            g = g.data
+        key = id(r)
+        pending[key] = g if key not in pending else pending[key] + g
+    results = {}
+    from .primitives import ARRAY_OPS, TENSOR_OPS
+
+    d = TENSOR_OPS if tensor_mode else ARRAY_OPS
+    with _set_grad_enabled(create_graph):
+        for i in range(len(order) - 1, -1, -1):
+            t = order[i]
+            order[i] = None  # let the tensor (and its data) go once it has been used
+            key = id(t)
+            g = pending.pop(key, None)
+            if g is None:
+                continue
+            if inputs is not None and key not in keep:
+                continue
+            if t._hooks:
+                g = _run_hooks(t, g, tensor_mode)
+            if inputs is not None and key in stop:
+                results[key] = g
+                continue
+            node = t.grad_fn
+            if node is None:
+                if inputs is None:
+                    _accumulate_leaf(t, g, create_graph)
+                continue
+            _propagate(node, t, g, d, tensor_mode, pending, inputs is not None and keep)
+            if not retain_graph:
+                node.inputs = None
+    if inputs is None:
+        return None
+    out = []
+    for x in inputs:
+        g = results.get(id(x))
+        if g is not None and not isinstance(g, Tensor):
+            g = Tensor._wrap(g)
+        out.append(g)
+    return out
+
+
+def _outer_dependence(order, stop, cotangents):
+    """Whether gradients w.r.t. the stop tensors depend on something an outer level may differentiate.
+
+    True when a stop tensor is itself computed from tensors requiring grad, when the graph uses
+    a leaf requiring grad that is not a stop tensor (a closed-over parameter), or when a
+    cotangent requires grad. This is how nested ``grad(grad(f))`` records only when needed.
+    """
+    if any(isinstance(c, Tensor) and c.requires_grad for c in cotangents):
+        return True
+    return any((t.grad_fn is None) != (id(t) in stop) for t in order)
+
+
+def _propagate(node, t, g, d, tensor_mode, pending, keep):
+    """Send the cotangent ``g`` of ``t`` through its node's VJP rules to the node's inputs."""
+    xs = node.inputs
+    if xs is None:
+        raise RuntimeError(_FREED)
+    args = xs if tensor_mode else [x.data if isinstance(x, Tensor) else x for x in xs]
+    out = t if tensor_mode else t.data
+    vjps = node.prim.vjps
+    for i, x in enumerate(xs):
+        if not (isinstance(x, Tensor) and x.requires_grad):
+            continue
+        if keep and id(x) not in keep:
+            continue
+        rule = vjps[i]
+        if rule is None:  # an input the primitive is not differentiable in (a mask, labels)
+            continue
+        x_bar = rule(d, g, out, *args, **node.params)
+        if x_bar is None:
+            continue
+        if x_bar.shape != x.shape:  # the adjoint of broadcasting is summation: one place
+            x_bar = d.sum_to(x_bar, x.shape)
+        if x_bar.dtype != x.dtype:
+            x_bar = d.astype(x_bar, x.dtype)
+        if not tensor_mode and type(x_bar) is not np.ndarray:
+            x_bar = np.asarray(x_bar)
+        key = id(x)
+        prev = pending.get(key)
+        pending[key] = x_bar if prev is None else prev + x_bar
+
+
+def _run_hooks(t, g, tensor_mode):
+    for hook in t._hooks:
+        r = hook(g if tensor_mode else Tensor._wrap(g))
+        if r is not None:
+            g = r if tensor_mode else (r.data if isinstance(r, Tensor) else np.asarray(r))
+    return g
+
+
+def _accumulate_leaf(leaf, g, create_graph):
+    """``leaf.grad += g`` as PyTorch: a fresh tensor the first time, out of place afterwards.
+
+    The first gradient is copied because the backward pass may share one array between several
+    inputs (add passes its cotangent through unchanged); a leaf's ``.grad`` is always its own.
+    """
+    if isinstance(g, Tensor):
+        if not create_graph:
+            g = Tensor._wrap(g.data.copy())
+        leaf.grad = g if leaf.grad is None else leaf.grad + g
+        return
+    if leaf.grad is None:
+        leaf.grad = Tensor._wrap(np.array(g, dtype=leaf.data.dtype, copy=True))
+    else:
+        leaf.grad = Tensor._wrap(leaf.grad.data + g)
+
+
+def backward(root: Tensor, gradient=None, retain_graph=False, create_graph=False):
+    """``root.backward(...)``: accumulate gradients of ``root`` into the leaves' ``.grad``."""
+    if not root.requires_grad:
+        raise RuntimeError(
+            "backward: element 0 of tensors does not require grad and does not have a grad_fn "
+            "(did you forget requires_grad=True, or compute it under no_grad()?)"
+        )
+    g = _check_gradient(root, gradient)
+    run_backward([root], [g], retain_graph=retain_graph, create_graph=create_graph)
+
+
+from .forward import push_tangents  # noqa: E402  (forward mode needs apply defined first)

@@ -1,0 +1,336 @@
+"""Tensor: one NumPy array plus the node that made it.
+
+A Tensor is deliberately thin (``__slots__``, no per-element Python): ``.data`` is the array,
+``.grad_fn`` the graph node that produced it (None for leaves), ``.tangents`` the forward-mode
+perturbations it carries (None when there are none). Every operator is a one-line call into
+``apply`` with a primitive from ``primitives.py``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_default_dtype = np.dtype(np.float32)
+
+
+def set_default_dtype(dtype) -> None:
+    """Set the dtype given to Python floats and lists of floats (float32 or float64)."""
+    global _default_dtype
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64, np.float16):
+        raise TypeError(f"set_default_dtype: expected a floating dtype, got {dtype}")
+    _default_dtype = dtype
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype that Python floats become (float32 unless changed)."""
+    return _default_dtype
+
+
+def _as_array(data, dtype=None) -> np.ndarray:
+    """Convert data to an ndarray with deepgrad's dtype rules.
+
+    Python scalars and lists of floats become the default dtype (float32), Python ints int64,
+    bools bool; an ndarray keeps its dtype. Object and complex dtypes are refused.
+    """
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is not None:
+        arr = np.asarray(data, dtype=dtype)
+    elif isinstance(data, np.ndarray):
+        arr = data
+    elif isinstance(data, np.generic):
+        arr = np.asarray(data)
+    else:
+        arr = np.asarray(data)
+        if arr.dtype.kind == "f":
+            arr = arr.astype(_default_dtype, copy=False)
+        elif arr.dtype.kind in "iu":
+            arr = arr.astype(np.int64, copy=False)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"tensor: unsupported dtype {arr.dtype} (deepgrad supports bool, integer and "
+            "floating arrays; complex and object arrays are not differentiable here)"
+        )
+    return arr
+
+
+class Tensor:
+    """An n-dimensional array that records how it was computed, for automatic differentiation.
+
+    Semantics follow PyTorch: ``.grad`` of a leaf accumulates over backward calls, ``no_grad``
+    records nothing, ``detach`` stops gradients. Integer and bool tensors never require grad.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "tangents", "_hooks", "__weakref__")
+
+    # Make NumPy defer to our reflected operators (ndarray * Tensor -> Tensor.__rmul__).
+    __array_ufunc__ = None
+
+    def __init__(self, data, dtype=None, requires_grad: bool = False):
+        self.data = _as_array(data, dtype)
+        self.grad = None
+        self.grad_fn = None
+        self.tangents = None
+        self._hooks = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _wrap(cls, data: np.ndarray) -> Tensor:
+        """Fast constructor for an ndarray we already own (the hot path of ``apply``)."""
+        t = object.__new__(cls)
+        t.data = data
+        t.grad = None
+        t.grad_fn = None
+        t.tangents = None
+        t._hooks = None
+        t.requires_grad = False
+        return t
+
+    # ----------------------------------------------------------------- attributes
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    # ----------------------------------------------------------------- conversions
+    def numpy(self) -> np.ndarray:
+        return self.data
+
+    def item(self):
+        return self.data.item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        if dtype is not None and dtype != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
+
+    def __float__(self) -> float:
+        return float(self.data)
+
+    def __int__(self) -> int:
+        return int(self.data)
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", precision=4, threshold=20, prefix="tensor(")
+        extra = f", dtype={self.data.dtype}"
+        if self.grad_fn is not None:
+            extra += f", grad_fn=<{self.grad_fn.name}>"
+        elif self.requires_grad:
+            extra += ", requires_grad=True"
+        return f"tensor({body}{extra})"
+
+    # ----------------------------------------------------------------- autograd state
+    def requires_grad_(self, flag: bool = True) -> Tensor:
+        """Mark a leaf as needing gradients (as ``torch.Tensor.requires_grad_``)."""
+        if flag and self.data.dtype.kind not in "f":
+            raise TypeError(
+                f"requires_grad: only floating tensors can require gradients, got dtype "
+                f"{self.data.dtype}"
+            )
+        if not flag and self.grad_fn is not None:
+            raise RuntimeError(
+                "requires_grad_(False): this tensor is not a leaf; use .detach() instead"
+            )
+        self.requires_grad = bool(flag)
+        return self
+
+    def detach(self) -> Tensor:
+        """A new leaf sharing this tensor's data, cut off from the graph (and from tangents)."""
+        return Tensor._wrap(self.data)
+
+    def register_hook(self, fn) -> None:
+        """Call ``fn(grad)`` when this tensor's gradient is computed; a returned Tensor replaces it."""
+        if not self.requires_grad:
+            raise RuntimeError("register_hook: cannot register a hook on a tensor that does not "
+                               "require grad")
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(fn)
+
+    def backward(self, gradient=None, retain_graph: bool = False, create_graph: bool = False):
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (reverse mode, as PyTorch).
+
+        A non-scalar needs ``gradient`` (the cotangent, same shape). The graph is freed
+        afterwards unless ``retain_graph``; ``create_graph`` records the backward pass itself so
+        the gradients can be differentiated again.
+        """
+        from .graph import backward
+
+        backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
+
+    # ----------------------------------------------------------------- operators
+    def __add__(self, other):
+        return P.add(self, other)
+
+    def __radd__(self, other):
+        return P.add(other, self)
+
+    def __sub__(self, other):
+        return P.sub(self, other)
+
+    def __rsub__(self, other):
+        return P.sub(other, self)
+
+    def __mul__(self, other):
+        return P.mul(self, other)
+
+    def __rmul__(self, other):
+        return P.mul(other, self)
+
+    def __truediv__(self, other):
+        return P.div(self, other)
+
+    def __rtruediv__(self, other):
+        return P.div(other, self)
+
+    def __pow__(self, other):
+        return P.pow(self, other)
+
+    def __rpow__(self, other):
+        return P.pow(other, self)
+
+    def __matmul__(self, other):
+        return P.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return P.matmul(other, self)
+
+    def __neg__(self):
+        return P.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return P.abs(self)
+
+    def __getitem__(self, index):
+        return P.getitem(self, index=_index_data(index))
+
+    # Comparisons are not differentiable: they return bool tensors outside the graph.
+    def __lt__(self, other):
+        return Tensor._wrap(np.asarray(self.data < _data(other)))
+
+    def __le__(self, other):
+        return Tensor._wrap(np.asarray(self.data <= _data(other)))
+
+    def __gt__(self, other):
+        return Tensor._wrap(np.asarray(self.data > _data(other)))
+
+    def __ge__(self, other):
+        return Tensor._wrap(np.asarray(self.data >= _data(other)))
+
+    def __eq__(self, other):
+        return Tensor._wrap(np.asarray(self.data == _data(other)))
+
+    def __ne__(self, other):
+        return Tensor._wrap(np.asarray(self.data != _data(other)))
+
+    __hash__ = object.__hash__
+
+    # ----------------------------------------------------------------- methods
+    @property
+    def T(self):
+        return P.transpose(self)
+
+    def reshape(self, *shape):
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = shape[0]
+        return P.reshape(self, shape=tuple(shape))
+
+    def transpose(self, *axes):
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = axes[0]
+        return P.transpose(self, axes=tuple(axes) if axes else None)
+
+    def sum(self, axis=None, keepdims=False):
+        return P.sum(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return P.mean(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        return P.max(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return P.min(self, axis=axis, keepdims=keepdims)
+
+    def var(self, axis=None, keepdims=False, ddof=0):
+        return P.var(self, axis=axis, keepdims=keepdims, ddof=ddof)
+
+    def exp(self):
+        return P.exp(self)
+
+    def log(self):
+        return P.log(self)
+
+    def sqrt(self):
+        return P.sqrt(self)
+
+    def abs(self):
+        return P.abs(self)
+
+    def relu(self):
+        return P.relu(self)
+
+    def sigmoid(self):
+        return P.sigmoid(self)
+
+    def tanh(self):
+        return P.tanh(self)
+
+    def clip(self, lo=None, hi=None):
+        return P.clip(self, lo=lo, hi=hi)
+
+    def astype(self, dtype):
+        return P.astype(self, dtype=np.dtype(dtype))
+
+
+def _data(x):
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _index_data(index):
+    """Indices may contain Tensors (advanced indexing); NumPy wants arrays."""
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Make a leaf Tensor (``torch.tensor``): floats become float32, arrays keep their dtype."""
+    return Tensor(data, dtype=dtype, requires_grad=requires_grad)
+
+
+from . import primitives as P  # noqa: E402  (primitives need Tensor defined first)

@@ -1,0 +1,152 @@
+"""Derivative checks for tests and users: finite differences and the adjoint identity.
+
+- ``gradcheck``: reverse-mode Jacobian vs central differences in float64 (as torch.autograd).
+- ``check_grads``: forward and/or reverse mode vs finite differences, up to ``order`` (as
+  ``jax.test_util.check_grads`` / HIPS autograd's), by checking directional derivatives.
+- ``check_adjoint``: <u, J v> = <J^T u, v> between our own JVP and VJP (tight, no differences).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .tensor import Tensor
+
+
+class GradcheckError(AssertionError):
+    """A derivative disagrees with finite differences; the message names the worst entry."""
+
+
+def _to64(x):
+    return np.array(x.data if isinstance(x, Tensor) else x, dtype=np.float64)
+
+
+def _call(f, arrays):
+    out = f(*[Tensor._wrap(a) for a in arrays])
+    return _to64(out)
+
+
+def numerical_jacobian(f, arrays, i, eps):
+    """d f / d arrays[i] by central differences, shape out.shape + arrays[i].shape."""
+    base = [a.copy() for a in arrays]
+    out0 = _call(f, base)
+    jac = np.zeros(out0.shape + base[i].shape)
+    flat = base[i].reshape(-1)
+    for k in range(flat.size):
+        old = flat[k]
+        flat[k] = old + eps
+        plus = _call(f, base)
+        flat[k] = old - eps
+        minus = _call(f, base)
+        flat[k] = old
+        jac.reshape(out0.shape + (-1,))[..., k] = (plus - minus) / (2 * eps)
+    return jac
+
+
+def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
+    """Check reverse-mode derivatives of ``f`` against central finite differences in float64.
+
+    ``inputs`` is a tuple of arrays/Tensors (cast to float64). Returns True, or raises
+    ``GradcheckError`` naming the input, the index, and the analytic and numeric values.
+    """
+    from .transforms import jacrev
+
+    if not isinstance(inputs, (tuple, list)):
+        inputs = (inputs,)
+    arrays = [_to64(x) for x in inputs]
+    for i in range(len(arrays)):
+        analytic = _to64(jacrev(f, argnums=i)(*[Tensor._wrap(a) for a in arrays]))
+        numeric = numerical_jacobian(f, arrays, i, eps)
+        _compare(analytic, numeric, atol, rtol, f"input {i}", arrays[i].shape)
+    return True
+
+
+def _compare(analytic, numeric, atol, rtol, what, in_shape):
+    if analytic.shape != numeric.shape:
+        raise GradcheckError(f"{what}: analytic Jacobian has shape {analytic.shape}, "
+                             f"numeric {numeric.shape}")
+    excess = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
+    if np.all(excess <= 0) and np.all(np.isfinite(analytic) == np.isfinite(numeric)):
+        return
+    k = np.unravel_index(np.nanargmax(np.where(np.isnan(excess), np.inf, excess)), excess.shape)
+    n_in = len(in_shape)
+    out_idx, in_idx = k[:len(k) - n_in], k[len(k) - n_in:]
+    raise GradcheckError(
+        f"Jacobian mismatch for {what} at input index {tuple(int(j) for j in in_idx)}, output "
+        f"index {tuple(int(j) for j in out_idx)}: analytic {analytic[k]!r} vs numeric "
+        f"{numeric[k]!r} (atol={atol}, rtol={rtol})")
+
+
+def _random_like(rng, arrays):
+    return [rng.standard_normal(a.shape) for a in arrays]
+
+
+def _directional_fd(f, arrays, dirs, eps):
+    plus = _call(f, [a + eps * v for a, v in zip(arrays, dirs)])
+    minus = _call(f, [a - eps * v for a, v in zip(arrays, dirs)])
+    return (plus - minus) / (2 * eps)
+
+
+def check_grads(f, args, order=2, modes=("fwd", "rev"), eps=1e-6, atol=1e-5, rtol=1e-4, seed=0):
+    """Check ``f``'s JVP ("fwd") and VJP ("rev") against finite differences, up to ``order``.
+
+    Order 1 checks J v (forward) and <u, J v> via J^T u (reverse) along random directions;
+    order k checks the derivative functions themselves, recursively, as HIPS autograd does.
+    """
+    from .transforms import jvp, vjp
+
+    rng = np.random.default_rng(seed)
+    arrays = [_to64(a) for a in (args if isinstance(args, (tuple, list)) else (args,))]
+    if order < 1:
+        return True
+    v = _random_like(rng, arrays)
+    numeric = _directional_fd(f, arrays, v, eps)
+    if "fwd" in modes:
+        _, t_out = jvp(f, [Tensor._wrap(a) for a in arrays], [Tensor._wrap(d) for d in v])
+        _compare(_to64(t_out), numeric, atol, rtol, "forward mode (J v)", ())
+        if order > 1:
+            def f_jvp(*xs_and_vs):
+                n = len(arrays)
+                return jvp(f, list(xs_and_vs[:n]), list(xs_and_vs[n:]))[1]
+            check_grads(f_jvp, arrays + v, order - 1, modes, eps, atol, rtol, seed + 1)
+    if "rev" in modes:
+        out0 = _call(f, arrays)
+        u = rng.standard_normal(out0.shape)
+        _, fn = vjp(f, *[Tensor._wrap(a) for a in arrays])
+        x_bars = fn(Tensor._wrap(u))
+        analytic = sum(float(np.sum(_to64(xb) * d)) for xb, d in zip(x_bars, v))
+        _compare(np.array(analytic), np.array(float(np.sum(u * numeric))), atol, rtol,
+                 "reverse mode (<J^T u, v>)", ())
+        if order > 1:
+            def f_vjp(*xs_and_u):
+                n = len(arrays)
+                _, fn2 = vjp(f, *xs_and_u[:n])
+                bars = fn2(xs_and_u[n])
+                return _sum_flat(bars)
+            check_grads(f_vjp, arrays + [u], order - 1, modes, eps, atol, rtol, seed + 1)
+    return True
+
+
+def _sum_flat(tensors):
+    """Concatenate flattened tensors into one vector (keeps the graph)."""
+    from .primitives import concatenate, reshape
+
+    return concatenate([reshape(t, (-1,)) for t in tensors])
+
+
+def check_adjoint(f, args, rtol=1e-10, atol=1e-12, seed=0):
+    """<u, J v> from our JVP equals <J^T u, v> from our VJP, to round-off (no differences)."""
+    from .transforms import jvp, vjp
+
+    rng = np.random.default_rng(seed)
+    arrays = [_to64(a) for a in (args if isinstance(args, (tuple, list)) else (args,))]
+    v = _random_like(rng, arrays)
+    out, t_out = jvp(f, [Tensor._wrap(a) for a in arrays], [Tensor._wrap(d) for d in v])
+    u = rng.standard_normal(np.shape(out))
+    _, fn = vjp(f, *[Tensor._wrap(a) for a in arrays])
+    x_bars = fn(Tensor._wrap(u))
+    lhs = float(np.sum(u * _to64(t_out)))
+    rhs = sum(float(np.sum(_to64(xb) * d)) for xb, d in zip(x_bars, v))
+    if not np.isclose(lhs, rhs, rtol=rtol, atol=atol):
+        raise GradcheckError(f"adjoint identity fails: <u, J v> = {lhs!r} but <J^T u, v> = {rhs!r}")
+    return True

@@ -1,0 +1,366 @@
+"""The functional transforms of JAX (and torch.func), each a few lines over ``vjp`` and ``jvp``.
+
+Functions take Tensors (NumPy arrays and scalars are converted) or tuples/lists/dicts of them
+(pytrees) and return the same. Transforms nest freely: ``grad(grad(f))``, ``jacfwd(jacrev(f))``,
+``jvp(grad(f), ...)`` (forward-over-reverse, used by ``hvp``).
+
+Recording: a transform records the backward pass (so its result is differentiable again) only
+when something outside it may differentiate it: an argument coming from an outer graph or a
+closed-over tensor that requires grad (a module parameter). Calling a transform under
+``no_grad()`` gives a plain first-order result even then.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .forward import new_level, pop_tangent, with_tangent
+from .graph import _set_grad_enabled, is_grad_enabled, run_backward
+from .primitives import identity, reshape, stack, zeros_like
+from .tensor import Tensor, _as_array
+
+# --------------------------------------------------------------------------- pytrees
+
+
+def tree_flatten(tree):
+    """Leaves (in order) and a structure to rebuild ``tree`` from them (tuples, lists, dicts)."""
+    if isinstance(tree, (tuple, list)):
+        leaves, defs = [], []
+        for item in tree:
+            lv, df = tree_flatten(item)
+            leaves += lv
+            defs.append((len(lv), df))
+        return leaves, (type(tree), defs)
+    if isinstance(tree, dict):
+        keys = list(tree)
+        leaves, defs = tree_flatten([tree[k] for k in keys])
+        return leaves, (dict, (keys, defs))
+    return [tree], None
+
+
+def tree_unflatten(treedef, leaves):
+    """Inverse of ``tree_flatten``."""
+    leaves = list(leaves)
+    if treedef is None:
+        return leaves[0]
+    kind, defs = treedef
+    if kind is dict:
+        keys, inner = defs
+        return dict(zip(keys, tree_unflatten(inner, leaves)))
+    out, pos = [], 0
+    for n, df in defs:
+        out.append(tree_unflatten(df, leaves[pos:pos + n]))
+        pos += n
+    return kind(out) if kind is not list else out
+
+
+def _float_tensor(x, what):
+    """A Tensor view of ``x``; differentiation needs a floating dtype."""
+    t = x if isinstance(x, Tensor) else Tensor._wrap(_as_array(x))
+    if t.dtype.kind != "f":
+        raise TypeError(f"{what}: differentiation needs floating inputs, got dtype {t.dtype}")
+    return t
+
+
+def _argnums_tuple(argnums, nargs, name):
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    for i in nums:
+        if not -nargs <= i < nargs:
+            raise ValueError(f"{name}: argnums={argnums} but the function got {nargs} arguments")
+    return nums
+
+
+# --------------------------------------------------------------------------- vjp / jvp
+
+
+def vjp(f, *primals, has_aux=False):
+    """``(f(*primals), vjp_fn)`` where ``vjp_fn(y_bar)`` returns x_bar = J^T y_bar per primal.
+
+    As ``jax.vjp``: ``vjp_fn`` takes a cotangent shaped like the output and returns a tuple with
+    one cotangent per primal (pytrees allowed); it may be called many times.
+    """
+    leaves, treedef = tree_flatten(primals)
+    with _set_grad_enabled(True):
+        xs = [identity(_float_tensor(x, "vjp")) for x in leaves]
+        for x in xs:
+            x.requires_grad = True
+        out = f(*tree_unflatten(treedef, xs))
+    if has_aux:
+        out, aux = out
+    out_leaves, out_def = tree_flatten(out)
+    outs = [_float_tensor(o, "vjp output") for o in out_leaves]
+
+    def vjp_fn(cotangent):
+        ct_leaves, ct_def = tree_flatten(cotangent)
+        if len(ct_leaves) != len(outs):
+            raise ValueError(f"vjp_fn: expected {len(outs)} cotangent(s), got {len(ct_leaves)}")
+        cts = []
+        for o, c in zip(outs, ct_leaves):
+            c = c if isinstance(c, Tensor) else Tensor._wrap(_as_array(c, o.dtype))
+            if c.shape != o.shape:
+                raise ValueError(f"vjp_fn: cotangent has shape {c.shape}, output has {o.shape}")
+            cts.append(c)
+        live = [(o, c) for o, c in zip(outs, cts) if o.requires_grad]
+        grads = [None] * len(xs)
+        if live:
+            grads = run_backward([o for o, _ in live], [c for _, c in live], inputs=xs,
+                                 retain_graph=True, create_graph=None)
+        grads = [g if g is not None else zeros_like(x) for g, x in zip(grads, xs)]
+        return tree_unflatten(treedef, grads)
+
+    return (out, vjp_fn, aux) if has_aux else (out, vjp_fn)
+
+
+def jvp(f, primals, tangents, has_aux=False):
+    """``(f(*primals), J tangents)``: forward mode, one pass, as ``jax.jvp``.
+
+    ``primals`` and ``tangents`` are tuples of the same structure and shapes.
+    """
+    p_leaves, p_def = tree_flatten(tuple(primals))
+    t_leaves, _ = tree_flatten(tuple(tangents))
+    if len(p_leaves) != len(t_leaves):
+        raise ValueError(f"jvp: {len(p_leaves)} primal(s) but {len(t_leaves)} tangent(s)")
+    level = new_level()
+    xs = []
+    for i, (p, t) in enumerate(zip(p_leaves, t_leaves)):
+        p = _float_tensor(p, "jvp")
+        t = t if isinstance(t, Tensor) else Tensor._wrap(_as_array(t, p.dtype))
+        if t.shape != p.shape:
+            raise ValueError(
+                f"jvp: tangent {i} has shape {t.shape} but its primal has shape {p.shape}")
+        xs.append(with_tangent(p, level, t))
+    out = f(*tree_unflatten(p_def, xs))
+    if has_aux:
+        out, aux = out
+    out_leaves, out_def = tree_flatten(out)
+    dots = [pop_tangent(o, level) for o in out_leaves]
+    result = (out, tree_unflatten(out_def, dots))
+    return result + (aux,) if has_aux else result
+
+
+def linearize(f, *primals):
+    """``(f(*primals), f_jvp)`` with ``f_jvp(*tangents)`` the JVP at ``primals`` (recomputes f)."""
+    out = f(*primals)
+    return out, lambda *tangents: jvp(f, primals, tangents)[1]
+
+
+# --------------------------------------------------------------------------- grad family
+
+
+def value_and_grad(f, argnums=0, has_aux=False):
+    """``f`` -> ``(value, grad)``; f must return a scalar. ``argnums`` int or tuple, as JAX."""
+
+    def wrapped(*args, **kwargs):
+        nums = _argnums_tuple(argnums, len(args), "grad")
+
+        def partial(*diff):
+            full = list(args)
+            for i, a in zip(nums, diff):
+                full[i] = a
+            return f(*full, **kwargs)
+
+        res = vjp(partial, *[args[i] for i in nums], has_aux=has_aux)
+        out, fn = res[0], res[1]
+        if not isinstance(out, Tensor) or out.size != 1:
+            shape = out.shape if isinstance(out, Tensor) else type(out).__name__
+            raise TypeError(
+                f"grad: the function must return a scalar Tensor, got {shape}; use jacrev or "
+                "vjp for non-scalar outputs")
+        grads = fn(Tensor._wrap(np.ones_like(out.data)))
+        grads = grads[0] if isinstance(argnums, int) else tuple(grads)
+        value = (out, res[2]) if has_aux else out
+        return value, grads
+
+    return wrapped
+
+
+def grad(f, argnums=0, has_aux=False):
+    """The gradient of scalar ``f`` w.r.t. argument(s) ``argnums`` (as ``jax.grad``)."""
+    vg = value_and_grad(f, argnums, has_aux)
+
+    def wrapped(*args, **kwargs):
+        value, g = vg(*args, **kwargs)
+        return (g, value[1]) if has_aux else g
+
+    return wrapped
+
+
+def jacrev(f, argnums=0):
+    """Jacobian by reverse mode: one VJP per output entry. Shape: out.shape + in.shape."""
+
+    def wrapped(*args):
+        nums = _argnums_tuple(argnums, len(args), "jacrev")
+
+        def partial(*diff):
+            full = list(args)
+            for i, a in zip(nums, diff):
+                full[i] = a
+            return f(*full)
+
+        out, fn = vjp(partial, *[args[i] for i in nums])
+        out = _float_tensor(out, "jacrev output")
+        rows = []
+        for k in range(out.size):
+            e = np.zeros(out.size, dtype=out.dtype)
+            e[k] = 1
+            rows.append(fn(Tensor._wrap(e.reshape(out.shape))))
+        jacs = tuple(
+            reshape(stack([r[j] for r in rows]), out.shape + tuple(np.shape(args[i])))
+            for j, i in enumerate(nums))
+        return jacs[0] if isinstance(argnums, int) else jacs
+
+    return wrapped
+
+
+def jacfwd(f, argnums=0):
+    """Jacobian by forward mode: one JVP per input entry. Shape: out.shape + in.shape."""
+
+    def wrapped(*args):
+        nums = _argnums_tuple(argnums, len(args), "jacfwd")
+        jacs = []
+        for i in nums:
+            x = _float_tensor(args[i], "jacfwd")
+
+            def along(xi, i=i):
+                full = list(args)
+                full[i] = xi
+                return f(*full)
+
+            cols = []
+            for k in range(x.size):
+                e = np.zeros(x.size, dtype=x.dtype)
+                e[k] = 1
+                out, dot = jvp(along, (x,), (Tensor._wrap(e.reshape(x.shape)),))
+                cols.append(dot)
+            # columns are indexed by the input entry: move that axis last
+            jac = stack(cols, axis=-1)
+            jacs.append(reshape(jac, tuple(out.shape) + x.shape))
+        return jacs[0] if isinstance(argnums, int) else tuple(jacs)
+
+    return wrapped
+
+
+def hessian(f, argnums=0):
+    """The Hessian as forward-over-reverse: ``jacfwd(jacrev(f))``."""
+    return jacfwd(jacrev(f, argnums), argnums)
+
+
+def hvp(f, primals, tangents):
+    """Hessian-vector product H v of scalar ``f``, forward-over-reverse: H is never formed.
+
+    ``primals`` and ``tangents`` are tuples; returns one H v block per primal (a tuple when
+    there are several primals, as ``jax.jvp(jax.grad(f, argnums), ...)``).
+    """
+    primals, tangents = tuple(primals), tuple(tangents)
+    argnums = 0 if len(primals) == 1 else tuple(range(len(primals)))
+    return jvp(grad(f, argnums), primals, tangents)[1]
+
+
+# --------------------------------------------------------------------------- vmap
+
+
+def vmap(f, in_axes=0, out_axes=0):
+    """Map ``f`` over an axis of its arguments (``in_axes``: int, None, or one per argument).
+
+    Semantics as ``jax.vmap`` for Tensor arguments and outputs (pytrees of them). This version
+    evaluates ``f`` once per index along the mapped axis and stacks the results (no batching
+    rules yet): exact, and convenient for per-example gradients, but not faster than a loop.
+    """
+
+    def wrapped(*args):
+        axes = in_axes if isinstance(in_axes, (tuple, list)) else (in_axes,) * len(args)
+        if len(axes) != len(args):
+            raise ValueError(f"vmap: in_axes has {len(axes)} entries for {len(args)} arguments")
+        sizes = {np.shape(a)[ax] for a, ax in zip(args, axes) if ax is not None}
+        if len(sizes) != 1:
+            raise ValueError(f"vmap: mapped axes must have one common size, got {sorted(sizes)}")
+        n = sizes.pop()
+        results = []
+        for k in range(n):
+            sliced = [a if ax is None else _take(a, ax, k) for a, ax in zip(args, axes)]
+            results.append(f(*sliced))
+        leaves0, out_def = tree_flatten(results[0])
+        columns = [tree_flatten(r)[0] for r in results]
+        oax = out_axes if isinstance(out_axes, (tuple, list)) else (out_axes,) * len(leaves0)
+        stacked = [stack([col[j] for col in columns], axis=oax[j]) for j in range(len(leaves0))]
+        return tree_unflatten(out_def, stacked)
+
+    return wrapped
+
+
+def _take(a, axis, k):
+    t = a if isinstance(a, Tensor) else Tensor._wrap(_as_array(a))
+    index = (slice(None),) * (axis % t.ndim) + (k,)
+    return t[index]
+
+
+# --------------------------------------------------------------------------- checkpoint
+
+
+def checkpoint(fn, *args):
+    """``fn(*args)`` without storing its intermediate activations: backward recomputes them.
+
+    As ``torch.utils.checkpoint`` (reentrant): the forward runs under ``no_grad``; on backward,
+    ``fn`` runs again with recording and is differentiated, so gradients are identical while
+    peak memory drops to the block's inputs and outputs. Gradients of tensors ``fn`` closes
+    over (a block's parameters) accumulate into their ``.grad`` during that recomputation.
+    First-order only: double backward through a checkpoint is not supported.
+    """
+    from .primitives import Primitive
+
+    state = {}
+
+    def forward(*raw):
+        with _set_grad_enabled(False):
+            out = fn(*[Tensor._wrap(r) if isinstance(r, np.ndarray) else r for r in raw])
+        return out.data
+
+    def rule(i, d, g, y, *xs):
+        if state.get("g") is not g:  # one recomputation serves every input's VJP
+            if isinstance(g, Tensor):
+                raise NotImplementedError("checkpoint: double backward is not supported")
+            with _set_grad_enabled(True):
+                leaves = [Tensor._wrap(x).requires_grad_() if isinstance(x, np.ndarray)
+                          and x.dtype.kind == "f" else x for x in xs]
+                out = fn(*leaves)
+            run_backward([out], [g])
+            state["g"] = g
+            state["grads"] = [x.grad.data if isinstance(x, Tensor) and x.grad is not None
+                              else None for x in leaves]
+        return state["grads"][i]
+
+    class _Rules:
+        def __getitem__(self, i):
+            return lambda *a, **k: rule(i, *a, **k)
+
+    prim = Primitive("checkpoint", forward, _Rules(), None)
+    return prim(*args)
+
+
+# --------------------------------------------------------------------------- flat parameters
+
+
+def ravel_parameters(params):
+    """``(vector, unravel)``: parameters as one flat float Tensor and the map back (as JAX's
+    ``ravel_pytree``). ``params`` is a list/tuple/dict of Tensors or an iterator such as
+    ``module.parameters()``; ``unravel(v)`` returns the same structure, differentiably in ``v``.
+    """
+    if not isinstance(params, (tuple, list, dict)):
+        params = list(params)
+    leaves, treedef = tree_flatten(params)
+    shapes = [np.shape(p) for p in leaves]
+    sizes = [int(np.prod(s)) for s in shapes]
+    dtype = np.result_type(*[np.asarray(p).dtype for p in leaves]) if leaves else np.float32
+    vector = Tensor._wrap(np.concatenate([np.asarray(p, dtype=dtype).reshape(-1)
+                                          for p in leaves]) if leaves else np.zeros(0, dtype))
+    offsets = np.cumsum([0] + sizes)
+
+    def unravel(v):
+        if np.shape(v) != (offsets[-1],):
+            raise ValueError(f"unravel: expected a vector of length {offsets[-1]}, "
+                             f"got shape {np.shape(v)}")
+        v = v if isinstance(v, Tensor) else Tensor._wrap(np.asarray(v))
+        parts = [reshape(v[int(a):int(b)], s) for a, b, s in zip(offsets[:-1], offsets[1:], shapes)]
+        return tree_unflatten(treedef, parts)
+
+    return vector, unravel
