@@ -1,0 +1,21 @@
+"""Neural-network building blocks: Module, layers, activations, init, norms, dropout, losses."""
+
+from deepgrad.nn import functional, init
+from deepgrad.nn.activation import (ACTIVATIONS, GELU, Identity, LeakyReLU, ReLU, Sigmoid, Sign,
+                                    Softplus, Step, Tanh)
+from deepgrad.nn.batchnorm import BatchNorm1d
+from deepgrad.nn.dense import DenseBlock
+from deepgrad.nn.dropout import Dropout
+from deepgrad.nn.layernorm import LayerNorm
+from deepgrad.nn.linear import Linear
+from deepgrad.nn.mlp import MLP
+from deepgrad.nn.module import Module
+from deepgrad.nn.parameter import Parameter
+from deepgrad.nn.residual import Residual
+from deepgrad.nn.sequential import Sequential
+from deepgrad.nn.standardize import Standardize
+
+__all__ = ["ACTIVATIONS", "BatchNorm1d", "DenseBlock", "Dropout", "GELU", "Identity",
+           "LayerNorm", "LeakyReLU", "Linear", "MLP", "Module", "Parameter", "ReLU", "Residual",
+           "Sequential", "Sigmoid", "Sign", "Softplus", "Standardize", "Step", "Tanh",
+           "functional", "init"]

@@ -1,0 +1,55 @@
+"""Adam: momentum plus per-coordinate RMS scaling, with bias correction (torch.optim.Adam)."""
+
+import math
+
+import numpy as np
+
+from deepgrad.optim.optimizer import Optimizer, check_hyperparameters
+
+
+class Adam(Optimizer):
+    """Adam (Kingma and Ba, 2015). At step t, with g = grad + weight_decay * w (L2, coupled):
+
+        m <- beta1 * m + (1 - beta1) * g          v <- beta2 * v + (1 - beta2) * g^2
+        w <- w - lr / (1 - beta1^t) * m / (sqrt(v / (1 - beta2^t)) + eps)
+
+    amsgrad=True uses the running maximum of v in the denominator. Defaults as PyTorch: lr=1e-3,
+    betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False.
+    """
+
+    decoupled_weight_decay = False
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
+                 amsgrad=False):
+        betas = tuple(betas)
+        check_hyperparameters(type(self).__name__, lr=lr, betas=betas, eps=eps,
+                              weight_decay=weight_decay)
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                                      amsgrad=amsgrad))
+
+    def _update(self, p, grad, state, group):
+        lr, (beta1, beta2), weight_decay = group["lr"], group["betas"], group["weight_decay"]
+        if not state:
+            state["step"] = 0.0
+            state["exp_avg"] = np.zeros_like(p.data)
+            state["exp_avg_sq"] = np.zeros_like(p.data)
+            if group["amsgrad"]:
+                state["max_exp_avg_sq"] = np.zeros_like(p.data)
+        state["step"] += 1
+        step = state["step"]
+        if weight_decay != 0:
+            if self.decoupled_weight_decay:
+                p.data *= 1 - lr * weight_decay
+            else:
+                grad = grad + weight_decay * p.data
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        m += (1 - beta1) * (grad - m)
+        v *= beta2
+        v += (1 - beta2) * grad * grad
+        if group["amsgrad"]:
+            np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+            v = state["max_exp_avg_sq"]
+        denom = np.sqrt(v)
+        denom /= math.sqrt(1 - beta2 ** step)
+        denom += group["eps"]
+        p.data -= (lr / (1 - beta1 ** step)) * m / denom
