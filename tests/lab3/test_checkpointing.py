@@ -1,0 +1,33 @@
+"""revolve_steps against Griewank's example and a brute-force dynamic programme."""
+from functools import lru_cache
+
+import pytest
+
+from deepgrad.lab.checkpointing import optimal_split, revolve_steps
+
+
+@lru_cache(maxsize=None)
+def brute_force(l, c):
+    """Try every first checkpoint position m: advance m, reverse the rest with c - 1, then the head."""
+    if l == 1:
+        return 0
+    if c == 0:
+        return float("inf")
+    return min(m + brute_force(l - m, c - 1) + brute_force(m, c) for m in range(1, l))
+
+
+def test_griewank_example():
+    assert revolve_steps(100, 3) == 490
+
+
+def test_closed_form_equals_brute_force():
+    for l in range(1, 60):
+        for c in range(1, 7):
+            assert revolve_steps(l, c) == brute_force(l, c) == optimal_split(l, c)[0], (l, c)
+
+
+def test_limits():
+    assert revolve_steps(50, 49) == 49  # store everything: each step once (the last inside its VJP)
+    assert revolve_steps(50, 1) == 50 * 49 // 2  # one checkpoint: restart from x_0 every time
+    with pytest.raises(ValueError):
+        revolve_steps(5, 0)
