@@ -147,34 +147,35 @@ class ARRAY_OPS:
     broadcast_to = staticmethod(np.broadcast_to)
     zeros_like = staticmethod(np.zeros_like)
 
+    # ndarray methods: they skip the dispatch layer of the np.* functions (~1 us per call).
     @staticmethod
     def astype(x, dtype):
         return x.astype(dtype)
 
     @staticmethod
     def reshape(x, shape):
-        return np.reshape(x, shape)
+        return x.reshape(shape)
 
     @staticmethod
     def transpose(x, axes=None):
-        return np.transpose(x, axes)
+        return x.transpose(axes)
 
     @staticmethod
     def mT(x):
-        return np.swapaxes(x, -1, -2)
+        return x.swapaxes(-1, -2)
 
     @staticmethod
     def sum(x, axis=None, keepdims=False):
-        return np.sum(x, axis=axis, keepdims=keepdims)
+        return x.sum(axis=axis, keepdims=keepdims)
 
     @staticmethod
     def mean(x, axis=None, keepdims=False):
-        return np.mean(x, axis=axis, keepdims=keepdims)
+        return x.mean(axis=axis, keepdims=keepdims)
 
     @staticmethod
     def sum_to(x, shape):
         axes = _sum_to_axes(x.shape, shape)
-        return np.sum(x, axis=axes, keepdims=True).reshape(shape) if axes else x.reshape(shape)
+        return x.sum(axis=axes, keepdims=True).reshape(shape) if axes else x.reshape(shape)
 
     @staticmethod
     def softmax(x, axis=-1):
