@@ -36,7 +36,9 @@ class Optimizer:
                 raise TypeError(f"{type(self).__name__}: params must be Tensors, "
                                 f"got {type(p).__name__}")
             if id(p) in seen:
-                raise ValueError(f"{type(self).__name__}: a parameter appears in two groups")
+                raise ValueError(f"{type(self).__name__}: a parameter appears twice "
+                                 "(in one group or in two groups)")
+            seen.add(id(p))
         self.param_groups.append({**self.defaults, **group, "params": params})
 
     def zero_grad(self, set_to_none=True):
