@@ -1,6 +1,7 @@
 """File loaders: CSV with a header row, and NPZ (read with allow_pickle=False)."""
 
 import csv
+import warnings
 
 import numpy as np
 
@@ -21,7 +22,9 @@ def load_csv(path, target=None, delimiter=","):
         raise ValueError(f"{path}: no target column {target!r}; the columns are: "
                          f"{', '.join(header)}")
     try:
-        table = np.loadtxt(path, delimiter=delimiter, skiprows=1, ndmin=2, dtype=np.float64)
+        with warnings.catch_warnings():  # an empty body is reported below, not warned about
+            warnings.simplefilter("ignore", UserWarning)
+            table = np.loadtxt(path, delimiter=delimiter, skiprows=1, ndmin=2, dtype=np.float64)
     except ValueError as error:
         raise ValueError(f"{path}: every value after the header must be a number ({error})") \
             from None
