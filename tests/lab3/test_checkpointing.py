@@ -31,3 +31,27 @@ def test_limits():
     assert revolve_steps(50, 1) == 50 * 49 // 2  # one checkpoint: restart from x_0 every time
     with pytest.raises(ValueError):
         revolve_steps(5, 0)
+
+
+def test_revolve_gradient_equals_plain_reverse_mode():
+    import numpy as np
+
+    import deepgrad as dg
+    from deepgrad.lab.checkpointing import revolve_gradient
+
+    rng = np.random.default_rng(0)
+    Ws = [rng.standard_normal((4, 4)) / 2 for _ in range(12)]
+    steps = [(lambda W: lambda x: dg.tanh(x @ W))(W) for W in Ws]
+    x0, x_bar = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+
+    def chain(x):
+        for step in steps:
+            x = step(x)
+        return x
+
+    expected = dg.vjp(chain, x0)[1](x_bar)[0].data
+    for c in (1, 2, 3, 11):
+        g, stats = revolve_gradient(steps, dg.tensor(x0), c, x_bar)
+        np.testing.assert_allclose(g.data, expected, rtol=1e-12, atol=1e-12)
+        assert stats["forward_steps"] == revolve_steps(12, c)
+        assert stats["peak_checkpoints"] <= c

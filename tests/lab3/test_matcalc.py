@@ -69,3 +69,21 @@ def test_mlp_jacobian_equals_torch_jacobian(activation):
     # d f / d W[i, j] -> column stacking: index j * rows + i
     expected = np.concatenate([j.numpy().transpose(0, 2, 1).reshape(2, -1) for j in jac], axis=1)
     close(mc.mlp_jacobian(Ws, x, activation), expected)
+
+
+def test_mlp_jacobian_equals_deepgrad_jacrev():
+    import deepgrad as dg
+
+    Ws = [rng.standard_normal((5, 3)), rng.standard_normal((4, 5)), rng.standard_normal((2, 4))]
+    x = rng.standard_normal(3)
+
+    def f(*W):
+        h = x
+        for l, w in enumerate(W):
+            h = dg.matmul(w, h)
+            h = dg.tanh(h) if l < len(W) - 1 else h
+        return h
+
+    jac = dg.jacrev(f, argnums=(0, 1, 2))(*Ws)
+    expected = np.concatenate([np.asarray(j.data).transpose(0, 2, 1).reshape(2, -1) for j in jac], 1)
+    close(mc.mlp_jacobian(Ws, x, "tanh"), expected)
