@@ -19,13 +19,13 @@ class Dropout(Module):
         self._generator = None if generator is None else get_generator(generator)
 
     def forward(self, x):
+        x = x if isinstance(x, Tensor) else Tensor(x)
         if not self.training or self.p == 0.0:
             return x
-        data = x.data if isinstance(x, Tensor) else np.asarray(x)
         if self.p == 1.0:
-            return x * np.zeros_like(data)
-        keep = get_generator(self._generator).random(data.shape) >= self.p
-        return x * (keep * (1.0 / (1.0 - self.p))).astype(data.dtype)
+            return x * np.zeros_like(x.data)
+        keep = get_generator(self._generator).random(x.shape) >= self.p
+        return x * (keep * (1.0 / (1.0 - self.p))).astype(x.dtype)
 
     def config(self):
         return {"p": self.p}

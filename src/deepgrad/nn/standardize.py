@@ -3,7 +3,7 @@ saved model carries its own preprocessing."""
 
 import numpy as np
 
-from deepgrad.engine.tensor import get_default_dtype
+from deepgrad.engine.tensor import Tensor, get_default_dtype
 from deepgrad.nn.linear import check_features
 from deepgrad.nn.module import Module
 
@@ -23,6 +23,7 @@ class Standardize(Module):
 
     def forward(self, x):
         check_features("Standardize", x, self.num_features)
+        x = x if isinstance(x, Tensor) else Tensor(x)
         return (x - self.mean) / self.std
 
     def config(self):
