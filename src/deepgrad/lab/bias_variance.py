@@ -100,7 +100,7 @@ def run(*, quick: bool = False, seed: int = 0, n_train: int = 50, max_degree: in
 
 
 def plot(result: BiasVarianceResult) -> matplotlib.figure.Figure:
-    fig = matplotlib.figure.Figure(figsize=(16, 4))
+    fig = matplotlib.figure.Figure(figsize=(16, 4), layout="constrained")
     axes = fig.subplots(1, 4, gridspec_kw={"width_ratios": [1.5, 1, 1, 1]})
     ax, k = axes[0], result.degrees
     ax.semilogy(k, result.bias2, "o-", label="bias$^2$")

@@ -97,7 +97,7 @@ def run(*, quick: bool = False, seed: int = 0, n_train: int = 0, trials: int = 0
 
 
 def plot(result: MinNormRiskResult) -> matplotlib.figure.Figure:
-    fig = matplotlib.figure.Figure(figsize=(7, 4.5))
+    fig = matplotlib.figure.Figure(figsize=(7, 4.5), layout="constrained")
     ax = fig.add_subplot()
     n, sigma = result.n_train, result.sigma
     gamma = np.concatenate([np.linspace(0.02, 0.97, 200), np.linspace(1.03, 6.5, 300)])
