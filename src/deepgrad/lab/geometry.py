@@ -9,9 +9,10 @@ along the zero set of each unit's pre-activation z_j = A_j x + c_j, which is a p
 line (2-D) on that cell, then scales each row of the map by 1 or s according to the side
 (Lawrence's "kinks" and "regions"; Montufar et al. 2014, Serra et al. 2018).
 
-Cells are cut one unit at a time, all cells at once with NumPy: intervals in 1-D, convex polygons
-in 2-D (Sutherland-Hodgman clipping of every polygon against one half-plane, vectorised over the
-flat list of vertices). A Residual block a + F(a) runs F on the cells and adds back the map of the
+All cells are cut at once with NumPy. In 1-D (intervals) all units of a layer cut together: their
+roots are sorted within each interval. In 2-D (convex polygons) the units cut one after another,
+each by Sutherland-Hodgman clipping of every polygon against its half-planes, vectorised over the
+flat list of vertices. A Residual block a + F(a) runs F on the cells and adds back the map of the
 cell each new cell came from.
 
 Tolerance: on a cell with map z = a.x + b, a vertex whose |z| <= 1e-9 (|a| R + |b|) counts as on the
@@ -78,24 +79,32 @@ class Intervals:
     def __len__(self):
         return len(self.lo)
 
-    def cut(self, a: np.ndarray, b: np.ndarray, scale: float):
-        """Split each piece where z = a_i t + b_i changes sign.
+    def cut_all(self, A: np.ndarray, c: np.ndarray, scale: float):
+        """Split each piece i at every unit's zero, where z_ij = A_ij t + c_ij changes sign.
 
-        Returns the new pieces, the index of the piece each came from, and whether z > 0 on it.
+        All units at once: the roots -c_ij / A_ij inside each piece are sorted and merged when
+        closer than the tolerance (units with the same zero cut once). Returns the new pieces, the
+        piece each came from, and which units are active (z > 0) on each: (pieces, units) bool.
         """
-        a, b = a[:, 0], b
+        a, b, n = A[:, :, 0], c, len(self)
         tol = TOL * (np.abs(a) * scale + np.abs(b))
-        z_lo, z_hi = a * self.lo + b, a * self.hi + b
+        z_lo, z_hi = a * self.lo[:, None] + b, a * self.hi[:, None] + b
         z_lo[np.abs(z_lo) <= tol] = 0.0
         z_hi[np.abs(z_hi) <= tol] = 0.0
-        split = z_lo * z_hi < 0
-        parent = np.repeat(np.arange(len(self)), 1 + split)
-        first = np.r_[True, parent[1:] != parent[:-1]]
-        lo, hi = self.lo[parent], self.hi[parent]
-        root = -b[parent] / np.where(split[parent], a[parent], 1.0)
-        lo = np.where(~first, root, lo)
-        hi = np.where(first & split[parent], root, hi)
-        z_mid = a[parent] * (lo + hi) / 2 + b[parent]
+        piece, unit = np.nonzero(z_lo * z_hi < 0)
+        root = -b[piece, unit] / a[piece, unit]
+        order = np.lexsort((root, piece))
+        piece, root = piece[order], root[order]
+        repeated = np.zeros(len(root), bool)
+        repeated[1:] = (piece[1:] == piece[:-1]) & (np.diff(root) <= TOL * scale)
+        piece, root = piece[~repeated], root[~repeated]
+        starts_piece = np.concatenate([np.arange(n), piece])
+        starts = np.concatenate([self.lo, root])
+        order = np.lexsort((starts, starts_piece))
+        parent, lo = starts_piece[order], starts[order]
+        last = np.r_[parent[1:] != parent[:-1], True]
+        hi = np.where(last, self.hi[parent], np.r_[lo[1:], 0.0])
+        z_mid = a[parent] * ((lo + hi) / 2)[:, None] + b[parent]
         return Intervals(lo, hi), parent, z_mid > tol[parent]
 
 
@@ -161,6 +170,19 @@ class Polygons:
         offsets = np.concatenate([[0], np.cumsum(counts)])
         return Polygons(vertices, offsets), parent, active
 
+    def cut_all(self, A: np.ndarray, c: np.ndarray, scale: float):
+        """Cut by every unit's line z_j = A_j x + c_j in turn (A: (n, d, 2), c: (n, d)).
+
+        Returns the new polygons, the polygon each came from, and which units are active (z > 0)
+        on each: (polygons, units) bool.
+        """
+        geo, origin, bits = self, np.arange(len(self)), np.zeros((len(self), 0), bool)
+        for j in range(A.shape[1]):
+            geo, parent, active = geo.cut(A[origin, j], c[origin, j], scale)
+            origin = origin[parent]
+            bits = np.column_stack([bits[parent], active])
+        return geo, origin, bits
+
 
 # --- carrying the cells through the network ---------------------------------------------------
 
@@ -176,25 +198,16 @@ class _Cells:
     scale: float
     snapshots: list = field(default_factory=list)
 
-    def take(self, geo, parent, new_bits=None):
-        bits = self.bits[parent]
-        if new_bits is not None:
-            bits = np.concatenate([bits, new_bits[:, None]], axis=1)
-        return _Cells(geo, self.A[parent], self.c[parent], bits, self.scale, self.snapshots)
-
 
 def _activation(cells: _Cells, slope: float) -> tuple[_Cells, np.ndarray]:
-    origin = np.arange(len(cells.geo))
-    width = cells.A.shape[1]
-    for j in range(width):
-        geo, parent, active = cells.geo.cut(cells.A[:, j, :], cells.c[:, j], cells.scale)
-        cells = cells.take(geo, parent, active)
-        origin = origin[parent]
-    factor = np.where(cells.bits[:, -width:], 1.0, slope)
-    cells.A = cells.A * factor[:, :, None]
-    cells.c = cells.c * factor
-    cells.snapshots.append(cells.geo)
-    return cells, origin
+    """Cut the cells along every unit's zero set, then apply phi(z) = z if z > 0 else slope z."""
+    geo, parent, active = cells.geo.cut_all(cells.A, cells.c, cells.scale)
+    factor = np.where(active, 1.0, slope)
+    cells = _Cells(geo, cells.A[parent] * factor[:, :, None], cells.c[parent] * factor,
+                   np.concatenate([cells.bits[parent], active], axis=1), cells.scale,
+                   cells.snapshots)
+    cells.snapshots.append(geo)
+    return cells, parent
 
 
 def _propagate(cells: _Cells, ops: list[tuple]) -> tuple[_Cells, np.ndarray]:
