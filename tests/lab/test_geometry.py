@@ -214,3 +214,20 @@ def test_rejects_non_piecewise_linear_layers():
 
     with pytest.raises(TypeError, match="Tanh"):
         geometry.linear_regions(Sequential(Linear(np.eye(2), np.zeros(2)), Tanh()))
+
+
+def test_nn_modules_residual_leaky_relu():
+    """Real nn modules: regions' affine maps equal deepgrad's forward pass; the box is tiled."""
+    import deepgrad
+    from deepgrad import nn
+
+    model = nn.MLP([2, 6, 6, 6, 1], activation="leaky_relu", skip="residual", init="pytorch",
+                   generator=np.random.default_rng(10))
+    assert any(type(layer).__name__ == "Residual" for layer in model.layers)
+    regions = geometry.linear_regions(model, ((-2.0, 2.0), (-2.0, 2.0)))
+    assert regions.areas().sum() == pytest.approx(16.0, rel=1e-12)
+    centroids = np.array([p.mean(axis=0) for p in regions.polygons])
+    with deepgrad.no_grad():
+        expected = model(deepgrad.tensor(centroids)).data
+    np.testing.assert_allclose(np.einsum("nij,nj->ni", regions.A, centroids) + regions.c,
+                               expected, rtol=1e-4, atol=1e-5)
