@@ -145,7 +145,7 @@ def to_jsonable(obj: Any) -> Any:
 
 
 def key_numbers(result: Any, max_len: int = 16) -> dict[str, Any]:
-    """The result's headline numbers: its scalar fields and short 1-D lists of scalars.
+    """The result's headline numbers: its scalar fields, and short lists and flat dicts of scalars.
 
     These are what the report prints next to each figure; the JSON file keeps everything.
     """
@@ -155,9 +155,10 @@ def key_numbers(result: Any, max_len: int = 16) -> dict[str, Any]:
         if isinstance(value, (bool, int, float, str)):
             out[f.name] = value
         elif (
-            isinstance(value, list)
+            isinstance(value, (list, dict))
             and 0 < len(value) <= max_len
-            and all(isinstance(v, (bool, int, float, str)) for v in value)
+            and all(isinstance(v, (bool, int, float, str))
+                    for v in (value.values() if isinstance(value, dict) else value))
         ):
             out[f.name] = value
     return out

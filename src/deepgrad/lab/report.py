@@ -138,6 +138,8 @@ def _format_value(value: Any) -> str:
         return f"{value:.6g}"
     if isinstance(value, list):
         return "[" + ", ".join(_format_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_format_value(v)}" for k, v in value.items())
     return str(value)
 
 
