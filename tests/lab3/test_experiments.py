@@ -1,0 +1,28 @@
+"""The experiments' headline numbers against hand-derived values (quick runs)."""
+import numpy as np
+import pytest
+
+from deepgrad.lab import ad_examples, ad_kinks
+
+
+def test_ad_kinks_reverse_mode_vs_ld():
+    r = ad_kinks.run(quick=True)
+    assert r.reverse == {"f1": 1.0, "f2": 0.0, "f3": 10.0, "f4": 0.0}
+    assert r.ld == {"f1": 1.0, "f2": 1.0, "f3": 1.0, "f4": 1.0}
+    assert r.ld_outside_clarke == 0.0 and r.max_ld_error < 1e-12
+    assert r.reverse_outside_clarke > 0.0
+
+
+def test_ad_examples_tables_equal_hand_derivation():
+    x1, x2, x = 2.0, 3.0, 0.5
+    r = ad_examples.run(x1=x1, x2=x2, x=x)
+    values = {row["node"]: (row["value"], row["adjoint"]) for row in r.graph}
+    expected = {"w1": (x1, x2 + np.cos(x1)), "w2": (x2, x1), "w3": (x1 * x2, 1.0),
+                "w4": (np.sin(x1), 1.0), "w5": (np.sin(x1) + x1 * x2, 1.0)}
+    for node, (value, adjoint) in expected.items():
+        assert values[node] == pytest.approx((value, adjoint), rel=1e-14)
+    e = np.exp(-2 * x)
+    alphas = [-2 * x, e, 1 + e, np.log(1 + e), 10 * np.log(1 + e)]
+    betas = [-20 * e / (1 + e), 10 / (1 + e), 10 / (1 + e), 10 / (1 + e), 10.0]
+    assert [row["alpha"] for row in r.chain] == pytest.approx(alphas, rel=1e-14)
+    assert [row["beta"] for row in r.chain] == pytest.approx(betas, rel=1e-14)
