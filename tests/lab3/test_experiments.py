@@ -23,6 +23,6 @@ def test_ad_examples_tables_equal_hand_derivation():
         assert values[node] == pytest.approx((value, adjoint), rel=1e-14)
     e = np.exp(-2 * x)
     alphas = [-2 * x, e, 1 + e, np.log(1 + e), 10 * np.log(1 + e)]
-    betas = [-20 * e / (1 + e), 10 / (1 + e), 10 / (1 + e), 10 / (1 + e), 10.0]
+    betas = [-20 * e / (1 + e), 10 * e / (1 + e), 10 / (1 + e), 10 / (1 + e), 10.0]
     assert [row["alpha"] for row in r.chain] == pytest.approx(alphas, rel=1e-14)
     assert [row["beta"] for row in r.chain] == pytest.approx(betas, rel=1e-14)
