@@ -1,0 +1,11 @@
+"""Training: fit / evaluate / predict, callbacks, History, metrics, learning curves, model files."""
+
+from deepgrad.train.callbacks import Callback, EarlyStopping, ModelCheckpoint
+from deepgrad.train.curves import plot_history
+from deepgrad.train.fit import evaluate, fit, predict
+from deepgrad.train.history import History
+from deepgrad.train.metrics import accuracy, mse
+from deepgrad.train.model_file import load, read_metadata, save
+
+__all__ = ["Callback", "EarlyStopping", "History", "ModelCheckpoint", "accuracy", "evaluate",
+           "fit", "load", "mse", "plot_history", "predict", "read_metadata", "save"]

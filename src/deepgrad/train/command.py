@@ -1,0 +1,213 @@
+"""The `deepgrad train` and `deepgrad predict` commands.
+
+    deepgrad train --data digits --hidden 128 128 --optimizer adam --lr 1e-3 --epochs 30 \\
+        --batch-size 64 --out runs/digits
+    deepgrad train --data table.csv --target label ...
+    deepgrad predict --model runs/digits --data table.csv
+
+`train` splits the data (stratified) into train / validation / test, builds
+Sequential(Standardize, MLP) so the model carries its input scaling, trains with a progress bar,
+prints the test metrics and writes model.safetensors, metrics.json and learning_curve.png to the run
+folder. `predict` writes one prediction per row as CSV.
+"""
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from deepgrad import nn, optim
+from deepgrad.data import DATASETS, load_csv, load_dataset, load_npz, train_test_split
+from deepgrad.nn.init import INIT_SCHEMES
+from deepgrad.optim import lr_scheduler
+from deepgrad.train.callbacks import EarlyStopping
+from deepgrad.train.curves import plot_history
+from deepgrad.train.fit import evaluate, fit, predict
+from deepgrad.train.model_file import load, read_metadata, save
+from deepgrad.train.progress import format_logs
+
+OPTIMIZERS = {"sgd": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW,
+              "rmsprop": optim.RMSprop, "adagrad": optim.Adagrad}
+SCHEDULES = ("none", "cosine", "onecycle", "step")
+
+
+def add_commands(subparsers):
+    """Register `train` and `predict` on an argparse sub-parser collection."""
+    p = subparsers.add_parser("train", help="train an MLP on a dataset or a CSV/NPZ file",
+                              description=__doc__.split("\n\n")[2])
+    p.add_argument("--data", required=True,
+                   help=f"a dataset ({', '.join(DATASETS)}) or a .csv / .npz file")
+    p.add_argument("--target", help="the CSV column to predict (required for a CSV file)")
+    p.add_argument("--task", choices=["auto", "classification", "regression"], default="auto",
+                   help="auto: classification when the labels are whole numbers")
+    p.add_argument("--n-samples", type=int, help="rows to generate (generated datasets)")
+    p.add_argument("--noise", type=float, help="noise level (generated datasets)")
+    p.add_argument("--hidden", type=int, nargs="*", default=[128, 128],
+                   help="hidden layer widths (default: 128 128)")
+    p.add_argument("--activation", choices=sorted(nn.ACTIVATIONS), default="relu")
+    p.add_argument("--skip", choices=["none", "residual", "dense"], default="none")
+    p.add_argument("--init", choices=INIT_SCHEMES, default="he")
+    p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adam")
+    p.add_argument("--lr", type=float, default=1e-3, help="learning rate (peak for onecycle)")
+    p.add_argument("--momentum", type=float, default=0.9, help="for sgd and rmsprop")
+    p.add_argument("--weight-decay", type=float, default=0.0)
+    p.add_argument("--schedule", choices=SCHEDULES, default="none")
+    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--test-size", type=float, default=0.2, help="fraction held out for test")
+    p.add_argument("--val-size", type=float, default=0.1,
+                   help="fraction of the rest held out for validation (0: none)")
+    p.add_argument("--patience", type=int, default=0,
+                   help="early stopping on val_loss after this many epochs (0: off)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", help="run folder (default: runs/<data>-<time>)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=train_command)
+
+    q = subparsers.add_parser("predict", help="predict with a trained model",
+                              description="Write one prediction per row of --data as CSV.")
+    q.add_argument("--model", required=True, help="a run folder or a .safetensors file")
+    q.add_argument("--data", required=True, help="a .csv / .npz file or a dataset name")
+    q.add_argument("--out", help="CSV file to write (default: standard output)")
+    q.set_defaults(func=predict_command)
+
+
+def _read_data(source, target=None, n_samples=None, noise=None, seed=0):
+    """(X, y or None, feature names) from a dataset name or a file."""
+    if source in DATASETS:
+        X, y = load_dataset(source, n_samples=n_samples, noise=noise, seed=seed)
+        return X, y, [f"x{i}" for i in range(X.shape[1])]
+    path = Path(source)
+    if path.suffix == ".csv":
+        return load_csv(path, target)
+    if path.suffix == ".npz":
+        X, y = load_npz(path)
+        return X.reshape(len(X), -1), y, [f"x{i}" for i in range(X.reshape(len(X), -1).shape[1])]
+    raise ValueError(f"--data {source!r} is neither a known dataset ({', '.join(DATASETS)}) nor "
+                     "a .csv / .npz file")
+
+
+def _targets(y, task):
+    """(y ready for training, task, class values or None)."""
+    if y is None:
+        raise ValueError("the data has no target: give --target COLUMN for a CSV file")
+    y = np.asarray(y)
+    if task == "auto":
+        task = "classification" if y.dtype.kind in "iub" else "regression"
+    if task == "regression":
+        return y.astype(np.float32).reshape(len(y), -1), task, None
+    if y.dtype.kind not in "iub":
+        raise ValueError("--task classification needs whole-number labels in the target column")
+    classes, index = np.unique(y, return_inverse=True)
+    if len(classes) < 2:
+        raise ValueError(f"classification needs at least 2 classes, the target has {classes}")
+    return index.astype(np.int64), task, classes.tolist()
+
+
+def train_command(args):
+    for name in ("epochs", "batch_size"):
+        if getattr(args, name) < (1 if name == "batch_size" else 0):
+            raise ValueError(f"--{name.replace('_', '-')} must be a "
+                             f"{'positive' if name == 'batch_size' else 'non-negative'} integer, "
+                             f"got {getattr(args, name)}")
+    X, y, features = _read_data(args.data, args.target, args.n_samples, args.noise, args.seed)
+    y, task, classes = _targets(y, args.task)
+    stratify = task == "classification"
+    X_train, X_test, y_train, y_test = train_test_split(X, y, args.test_size, stratify, args.seed)
+    val = None
+    if args.val_size > 0:
+        X_train, X_val, y_train, y_val = train_test_split(X_train, y_train, args.val_size,
+                                                          stratify, args.seed)
+        val = (X_val, y_val)
+    elif args.patience > 0:
+        raise ValueError("--patience needs a validation set: give --val-size > 0")
+
+    outputs = len(classes) if classes else y.shape[1]
+    std = X_train.std(axis=0)
+    mlp = nn.MLP([X.shape[1], *args.hidden, outputs], activation=args.activation,
+                 init=args.init, skip=None if args.skip == "none" else args.skip,
+                 generator=args.seed)
+    model = nn.Sequential(nn.Standardize(X.shape[1], X_train.mean(axis=0), std), mlp)
+    loss_fn = nn.functional.cross_entropy if classes else nn.functional.mse_loss
+    kwargs = {"lr": args.lr, "weight_decay": args.weight_decay}
+    if args.optimizer in ("sgd", "rmsprop"):
+        kwargs["momentum"] = args.momentum
+    optimizer = OPTIMIZERS[args.optimizer](model.parameters(), **kwargs)
+    steps = -(-len(X_train) // args.batch_size)
+    scheduler = {"none": lambda: None,
+                 "cosine": lambda: lr_scheduler.CosineAnnealingLR(optimizer, args.epochs),
+                 "onecycle": lambda: lr_scheduler.OneCycleLR(
+                     optimizer, args.lr, total_steps=max(1, args.epochs * steps)),
+                 "step": lambda: lr_scheduler.StepLR(optimizer, max(1, args.epochs // 3)),
+                 }[args.schedule]()
+    callbacks = [EarlyStopping(patience=args.patience)] if args.patience > 0 else []
+
+    n_params = sum(p.size for p in model.parameters())
+    print(f"{args.data}: {len(X_train)} train / {0 if val is None else len(val[0])} validation "
+          f"/ {len(X_test)} test rows, {X.shape[1]} features, {task}"
+          f"{f' ({len(classes)} classes)' if classes else ''}; MLP {mlp.widths}, "
+          f"{n_params} parameters")
+    start = time.perf_counter()
+    history = fit(model, loss_fn, optimizer, (X_train, y_train), val, epochs=args.epochs,
+                  batch_size=args.batch_size, scheduler=scheduler, callbacks=callbacks,
+                  progress=not args.no_progress, seed=args.seed)
+    seconds = time.perf_counter() - start
+    test = evaluate(model, loss_fn, (X_test, y_test))
+    status = " (interrupted)" if history.interrupted else \
+        " (stopped early)" if history.stopped_early else ""
+    print(f"trained {len(history)} epochs in {seconds:.1f} s{status}; "
+          f"last epoch: {format_logs(history.last)}")
+    print(f"test: {format_logs(test)}")
+
+    out = Path(args.out) if args.out else \
+        Path("runs") / f"{Path(args.data).stem}-{time.strftime('%Y%m%d-%H%M%S')}"
+    out.mkdir(parents=True, exist_ok=True)
+    save(model, out / "model.safetensors", metadata={
+        "task": task, "classes": classes, "features": features, "target": args.target})
+    settings = {k: v for k, v in vars(args).items() if k != "func"}
+    (out / "metrics.json").write_text(json.dumps(
+        {"settings": settings, "test": test, "train_seconds": seconds, "parameters": n_params,
+         **history.to_dict()}, indent=2))
+    plot_history(history).savefig(out / "learning_curve.png", dpi=100)
+    print(f"saved {out}/model.safetensors, metrics.json, learning_curve.png")
+    return 0
+
+
+def predict_command(args):
+    model, meta = load(args.model), read_metadata(args.model)
+    target = meta.get("target")
+    source = Path(args.data)
+    if source.suffix == ".csv":
+        X, y, features = load_csv(source)
+        if target in features:  # a file with the answers: drop them, report the score
+            y = X[:, features.index(target)]
+            X = np.delete(X, features.index(target), axis=1)
+            features = [f for f in features if f != target]
+        if meta.get("features") and set(features) == set(meta["features"]):
+            X = X[:, [features.index(f) for f in meta["features"]]]
+        elif meta.get("features") and features != meta["features"]:
+            raise ValueError(f"the model was trained on columns {', '.join(meta['features'])}; "
+                             f"{source} has {', '.join(features)}")
+    else:
+        X, y, _ = _read_data(args.data)
+    outputs = predict(model, X)
+    classes = meta.get("classes")
+    if classes:
+        predictions = np.asarray(classes)[outputs.argmax(axis=1)]
+    else:
+        predictions = outputs.reshape(len(outputs), -1)[:, 0]
+    out = open(args.out, "w") if args.out else sys.stdout
+    try:
+        out.write("prediction\n")
+        np.savetxt(out, predictions, fmt="%d" if classes else "%.9g")
+    finally:
+        if args.out:
+            out.close()
+    if y is not None:
+        y = np.asarray(y).reshape(len(predictions), -1)[:, 0]
+        score = (f"accuracy={np.mean(predictions == y):.4g}" if classes else
+                 f"mse={np.mean((predictions - y) ** 2):.4g}")
+        print(f"{len(predictions)} rows; {score}", file=sys.stderr)
+    return 0
