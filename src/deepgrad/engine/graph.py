@@ -14,6 +14,7 @@ recorded and can be differentiated again.
 from __future__ import annotations
 
 import contextlib
+import itertools
 
 import numpy as np
 
@@ -51,15 +52,20 @@ def enable_grad():
 class Node:
     """How a non-leaf tensor was made: its primitive, its inputs, and the primitive's params.
 
-    ``inputs`` holds the input Tensors (and constants) until backward frees it.
+    ``inputs`` holds the input Tensors (and constants) until backward frees it; ``diff`` the
+    positions of the inputs that require grad; ``seq`` a creation counter. Inputs always exist
+    before the node that uses them, so creation order is a topological order of the graph.
     """
 
-    __slots__ = ("prim", "inputs", "params")
+    __slots__ = ("prim", "inputs", "params", "diff", "seq")
+    _counter = itertools.count()
 
-    def __init__(self, prim, inputs, params):
+    def __init__(self, prim, inputs, params, diff):
         self.prim = prim
         self.inputs = inputs
         self.params = params
+        self.diff = diff
+        self.seq = next(Node._counter)
 
     @property
     def name(self) -> str:
@@ -73,16 +79,23 @@ class ShapeError(ValueError):
     """An operation got inputs whose shapes do not fit together."""
 
 
+# The compile tracer (engine/compile.py) while it records one call of a step, else None. While
+# set, apply and run_backward hand the call to it; it disarms this slot and calls them back.
+tracer = None
+
+
 def apply(prim, *args, **params):
     """Run ``prim`` on ``args`` (Tensors or constants) and record what is needed to differentiate."""
+    if tracer is not None:
+        return tracer.apply(prim, args, params)
     raw = []
-    needs_node = False
+    diff = ()
     has_tangents = False
-    for a in args:
+    for i, a in enumerate(args):
         if isinstance(a, Tensor):
             raw.append(a.data)
             if a.requires_grad:
-                needs_node = True
+                diff += (i,)
             if a.tangents is not None:
                 has_tangents = True
         else:
@@ -92,12 +105,18 @@ def apply(prim, *args, **params):
     except ValueError as e:
         shapes = ", ".join(str(np.shape(r)) for r in raw)
         raise ShapeError(f"{prim.name}: inputs of shapes {shapes} do not fit: {e}") from None
+    except TypeError as e:
+        dtypes = ", ".join(str(getattr(r, "dtype", type(r).__name__)) for r in raw)
+        raise TypeError(f"{prim.name}: unsupported inputs (dtypes {dtypes}): {e}") from None
     if type(out) is not np.ndarray:
         out = np.asarray(out)
+    if out.dtype.kind not in "biuf":
+        raise TypeError(f"{prim.name}: unsupported dtype {out.dtype} (deepgrad supports bool, "
+                        "integer and floating arrays)")
     result = Tensor._wrap(out)
-    if needs_node and _GradMode.enabled:
+    if diff and _GradMode.enabled:
         result.requires_grad = True
-        result.grad_fn = Node(prim, args, params)
+        result.grad_fn = Node(prim, args, params, diff)
     if has_tangents:
         push_tangents(prim, args, params, result)
     return result
@@ -113,30 +132,37 @@ _FREED = (
 )
 
 
+def _order_key(t):
+    node = t.grad_fn
+    return -1 if node is None else node.seq
+
+
 def _topological_order(roots, stop=()):
     """Tensors reachable from ``roots`` that require grad, inputs before the tensors they made.
 
-    The walk does not go past tensors whose id is in ``stop``.
+    One walk collects them; sorting by node creation order (a topological order by
+    construction) replaces a two-phase DFS. The walk does not go past tensors in ``stop``.
     """
-    order, seen = [], set()
-    stack = [(r, False) for r in roots]
+    seen = set()
+    found = []
+    stack = list(roots)
     while stack:
-        t, expanded = stack.pop()
-        if expanded:
-            order.append(t)
-            continue
+        t = stack.pop()
         if id(t) in seen:
             continue
         seen.add(id(t))
-        stack.append((t, True))
+        found.append(t)
         node = t.grad_fn
         if node is not None and id(t) not in stop:
-            if node.inputs is None:
+            inputs = node.inputs
+            if inputs is None:
                 raise RuntimeError(_FREED)
-            for x in node.inputs:
-                if isinstance(x, Tensor) and x.requires_grad and id(x) not in seen:
-                    stack.append((x, False))
-    return order
+            for i in node.diff:
+                x = inputs[i]
+                if id(x) not in seen:
+                    stack.append(x)
+    found.sort(key=_order_key)
+    return found
 
 
 def _reaching(order, targets):
@@ -145,12 +171,12 @@ def _reaching(order, targets):
     for t in order:  # inputs come first, so one pass suffices
         node = t.grad_fn
         if node is not None and id(t) not in keep:
-            if any(isinstance(x, Tensor) and id(x) in keep for x in node.inputs):
+            if any(id(node.inputs[i]) in keep for i in node.diff):
                 keep.add(id(t))
     return keep
 
 
-def _check_gradient(root: Tensor, gradient):
+def _check_gradient(root: Tensor, gradient, create_graph):
     if gradient is None:
         if root.data.size != 1:
             raise RuntimeError(
@@ -158,12 +184,14 @@ def _check_gradient(root: Tensor, gradient):
                 f"has shape {root.shape}, so pass gradient= (a tensor of that shape)"
             )
         return np.ones_like(root.data)
-    g = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient)
+    g = gradient if isinstance(gradient, Tensor) else Tensor._wrap(np.asarray(gradient))
     if g.shape != root.shape:
         raise ShapeError(
             f"backward: gradient has shape {g.shape} but the output has shape {root.shape}"
         )
-    return g.astype(root.dtype, copy=False)
+    if create_graph:  # the cotangent may itself be differentiated (as PyTorch records it)
+        return g if g.dtype == root.dtype else g.astype(root.dtype)
+    return g.data.astype(root.dtype, copy=False)
 
 
 def run_backward(roots, cotangents, inputs=None, retain_graph=False, create_graph=False):
@@ -176,6 +204,8 @@ def run_backward(roots, cotangents, inputs=None, retain_graph=False, create_grap
     ``torch.autograd.grad``. ``create_graph=None`` records the backward pass only when its
     result can be differentiated again from outside (see ``_outer_dependence``).
     """
+    if tracer is not None:
+        return tracer.backward(roots, cotangents, inputs, retain_graph, create_graph)
     stop = set() if inputs is None else set(id(t) for t in inputs)
     order = _topological_order(roots, stop)
     if create_graph is None:
@@ -183,8 +213,7 @@ def run_backward(roots, cotangents, inputs=None, retain_graph=False, create_grap
     # Differentiable mode: rules run on Tensors when the gradient must itself be recorded or
     # must carry forward-mode tangents (forward-over-reverse).
     tensor_mode = create_graph or any(t.tangents is not None for t in order)
-    if inputs is not None:
-        keep = _reaching(order, inputs)
+    keep = _reaching(order, inputs) if inputs is not None else None
     pending = {}
     for r, g in zip(roots, cotangents):
         if tensor_mode and not isinstance(g, Tensor):
@@ -197,7 +226,9 @@ def run_backward(roots, cotangents, inputs=None, retain_graph=False, create_grap
     from .primitives import ARRAY_OPS, TENSOR_OPS
 
     d = TENSOR_OPS if tensor_mode else ARRAY_OPS
-    with _set_grad_enabled(create_graph):
+    previous_mode = _GradMode.enabled
+    _GradMode.enabled = create_graph
+    try:
         for i in range(len(order) - 1, -1, -1):
             t = order[i]
             order[i] = None  # let the tensor (and its data) go once it has been used
@@ -205,11 +236,11 @@ def run_backward(roots, cotangents, inputs=None, retain_graph=False, create_grap
             g = pending.pop(key, None)
             if g is None:
                 continue
-            if inputs is not None and key not in keep:
+            if keep is not None and key not in keep:
                 continue
             if t._hooks:
                 g = _run_hooks(t, g, tensor_mode)
-            if inputs is not None and key in stop:
+            if key in stop:
                 results[key] = g
                 continue
             node = t.grad_fn
@@ -217,9 +248,11 @@ def run_backward(roots, cotangents, inputs=None, retain_graph=False, create_grap
                 if inputs is None:
                     _accumulate_leaf(t, g, create_graph)
                 continue
-            _propagate(node, t, g, d, tensor_mode, pending, inputs is not None and keep)
+            _propagate(node, t, g, d, tensor_mode, pending, keep)
             if not retain_graph:
                 node.inputs = None
+    finally:
+        _GradMode.enabled = previous_mode
     if inputs is None:
         return None
     out = []
@@ -251,21 +284,22 @@ def _propagate(node, t, g, d, tensor_mode, pending, keep):
     args = xs if tensor_mode else [x.data if isinstance(x, Tensor) else x for x in xs]
     out = t if tensor_mode else t.data
     vjps = node.prim.vjps
-    for i, x in enumerate(xs):
-        if not (isinstance(x, Tensor) and x.requires_grad):
-            continue
-        if keep and id(x) not in keep:
+    params = node.params
+    for i in node.diff:
+        x = xs[i]
+        if keep is not None and id(x) not in keep:
             continue
         rule = vjps[i]
         if rule is None:  # an input the primitive is not differentiable in (a mask, labels)
             continue
-        x_bar = rule(d, g, out, *args, **node.params)
+        x_bar = rule(d, g, out, *args, **params)
         if x_bar is None:
             continue
-        if x_bar.shape != x.shape:  # the adjoint of broadcasting is summation: one place
-            x_bar = d.sum_to(x_bar, x.shape)
-        if x_bar.dtype != x.dtype:
-            x_bar = d.astype(x_bar, x.dtype)
+        x_data = x.data
+        if x_bar.shape != x_data.shape:  # the adjoint of broadcasting is summation: one place
+            x_bar = d.sum_to(x_bar, x_data.shape)
+        if x_bar.dtype != x_data.dtype:
+            x_bar = d.astype(x_bar, x_data.dtype)
         if not tensor_mode and type(x_bar) is not np.ndarray:
             x_bar = np.asarray(x_bar)
         key = id(x)
@@ -293,19 +327,24 @@ def _accumulate_leaf(leaf, g, create_graph):
         leaf.grad = g if leaf.grad is None else leaf.grad + g
         return
     if leaf.grad is None:
-        leaf.grad = Tensor._wrap(np.array(g, dtype=leaf.data.dtype, copy=True))
+        leaf.grad = Tensor._wrap(g.astype(leaf.data.dtype, copy=True))
     else:
         leaf.grad = Tensor._wrap(leaf.grad.data + g)
 
 
-def backward(root: Tensor, gradient=None, retain_graph=False, create_graph=False):
-    """``root.backward(...)``: accumulate gradients of ``root`` into the leaves' ``.grad``."""
+def backward(root: Tensor, gradient=None, retain_graph=None, create_graph=False):
+    """``root.backward(...)``: accumulate gradients of ``root`` into the leaves' ``.grad``.
+
+    As PyTorch, ``retain_graph`` defaults to ``create_graph``.
+    """
     if not root.requires_grad:
         raise RuntimeError(
             "backward: element 0 of tensors does not require grad and does not have a grad_fn "
             "(did you forget requires_grad=True, or compute it under no_grad()?)"
         )
-    g = _check_gradient(root, gradient)
+    g = _check_gradient(root, gradient, create_graph)
+    if retain_graph is None:
+        retain_graph = create_graph
     run_backward([root], [g], retain_graph=retain_graph, create_graph=create_graph)
 
 

@@ -144,7 +144,6 @@ class ARRAY_OPS:
     pow = staticmethod(np.power)
     where = staticmethod(np.where)
     matmul = staticmethod(np.matmul)
-    broadcast_to = staticmethod(np.broadcast_to)
     zeros_like = staticmethod(np.zeros_like)
 
     # ndarray methods: they skip the dispatch layer of the np.* functions (~1 us per call).
@@ -165,12 +164,20 @@ class ARRAY_OPS:
         return x.swapaxes(-1, -2)
 
     @staticmethod
-    def sum(x, axis=None, keepdims=False):
-        return x.sum(axis=axis, keepdims=keepdims)
+    def sum(x, axis=None, keepdims=False):  # cotangents are float: add.reduce is sum, faster
+        return np.add.reduce(x, axis=axis, keepdims=keepdims)
 
     @staticmethod
     def mean(x, axis=None, keepdims=False):
-        return x.mean(axis=axis, keepdims=keepdims)
+        return np.add.reduce(x, axis=axis, keepdims=keepdims) / _count(x.shape, axis)
+
+    @staticmethod
+    def broadcast_to(x, shape):
+        # Materialised: 0.7 us against np.broadcast_to's 2.6 us, and the next rule needs the
+        # values anyway.
+        out = np.empty(shape, dtype=x.dtype)
+        out[...] = x
+        return out
 
     @staticmethod
     def sum_to(x, shape):
@@ -435,14 +442,21 @@ def _expand(d, g, shape, axis, keepdims):
 
 # y = sum_axis x               y_dot = sum_axis x_dot        x_bar = broadcast(y_bar)
 _sum = Primitive(
-    "sum", lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims),
+    "sum", lambda x, axis, keepdims: x.sum(axis=axis, keepdims=keepdims),
     (lambda d, g, y, x, axis, keepdims: _expand(d, g, x.shape, axis, keepdims),),
     lambda d, dots, y, x, axis, keepdims: d.sum(dots[0], axis, keepdims),
 )
 
 # y = mean_axis x              x_bar = broadcast(y_bar) / n
+def _mean_fwd(x, axis, keepdims):
+    # np.add.reduce / n is what np.mean computes, without its 3 us of Python dispatch.
+    if x.dtype.kind != "f":
+        return np.mean(x, axis=axis, keepdims=keepdims)
+    return np.add.reduce(x, axis=axis, keepdims=keepdims) / _count(x.shape, axis)
+
+
 _mean = Primitive(
-    "mean", lambda x, axis, keepdims: np.mean(x, axis=axis, keepdims=keepdims),
+    "mean", _mean_fwd,
     (lambda d, g, y, x, axis, keepdims:
         _expand(d, g, x.shape, axis, keepdims) / _count(x.shape, axis),),
     lambda d, dots, y, x, axis, keepdims: d.mean(dots[0], axis, keepdims),
@@ -827,13 +841,13 @@ def _per_sample(d, g, n, reduction):
 
 
 def _ce_residual(d, z, target):
-    """d loss_i / d z_i = softmax(z_i) - onehot(y_i) (or - p_i)."""
+    """d loss_i / d z_i = softmax(z_i) - onehot(y_i), or softmax(z_i) sum_c p_ic - p_i."""
     s = d.softmax(z, (1,))
     if _is_labels(target):
         onehot = np.zeros(z.shape, dtype=z.dtype)
         onehot[np.arange(z.shape[0]), _data(target)] = 1
         return s - onehot
-    return s - target
+    return s * d.sum(target, (1,), True) - target  # p need not sum to 1 (as PyTorch)
 
 
 def _ce_jvp(d, dots, y, z, target, reduction):

@@ -174,12 +174,12 @@ class Tensor:
             self._hooks = []
         self._hooks.append(fn)
 
-    def backward(self, gradient=None, retain_graph: bool = False, create_graph: bool = False):
+    def backward(self, gradient=None, retain_graph=None, create_graph: bool = False):
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (reverse mode, as PyTorch).
 
         A non-scalar needs ``gradient`` (the cotangent, same shape). The graph is freed
-        afterwards unless ``retain_graph``; ``create_graph`` records the backward pass itself so
-        the gradients can be differentiated again.
+        afterwards unless ``retain_graph`` (which defaults to ``create_graph``); ``create_graph``
+        records the backward pass itself so the gradients can be differentiated again.
         """
         from .graph import backward
 
