@@ -76,4 +76,4 @@ def test_predict_checks_the_columns(tmp_path, capsys):
     csv = tmp_path / "wrong.csv"
     csv.write_text("p,q,r\n1,2,3\n")
     assert run("predict", "--model", tmp_path / "m", "--data", csv) == 2
-    assert "trained on columns x0, x1" in capsys.readouterr().err
+    assert "trained on columns x0, x1; " in capsys.readouterr().err

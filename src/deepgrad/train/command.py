@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from deepgrad import nn, optim
 from deepgrad.data import DATASETS, load_csv, load_dataset, load_npz, train_test_split
@@ -63,6 +64,9 @@ def add_commands(subparsers):
                    help="early stopping on val_loss after this many epochs (0: off)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", help="run folder (default: runs/<data>-<time>)")
+    p.add_argument("--threads", type=int, default=1,
+                   help="BLAS threads (default 1: small MLPs train fastest on one, and spinning "
+                        "BLAS threads slow a busy machine down; 0: the library's default)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=train_command)
 
@@ -149,12 +153,13 @@ def train_command(args):
           f"/ {len(X_test)} test rows, {X.shape[1]} features, {task}"
           f"{f' ({len(classes)} classes)' if classes else ''}; MLP {mlp.widths}, "
           f"{n_params} parameters")
-    start = time.perf_counter()
-    history = fit(model, loss_fn, optimizer, (X_train, y_train), val, epochs=args.epochs,
-                  batch_size=args.batch_size, scheduler=scheduler, callbacks=callbacks,
-                  progress=not args.no_progress, seed=args.seed)
-    seconds = time.perf_counter() - start
-    test = evaluate(model, loss_fn, (X_test, y_test))
+    with threadpool_limits(limits=args.threads or None, user_api="blas"):
+        start = time.perf_counter()
+        history = fit(model, loss_fn, optimizer, (X_train, y_train), val, epochs=args.epochs,
+                      batch_size=args.batch_size, scheduler=scheduler, callbacks=callbacks,
+                      progress=not args.no_progress, seed=args.seed)
+        seconds = time.perf_counter() - start
+        test = evaluate(model, loss_fn, (X_test, y_test))
     status = " (interrupted)" if history.interrupted else \
         " (stopped early)" if history.stopped_early else ""
     print(f"trained {len(history)} epochs in {seconds:.1f} s{status}; "
@@ -177,19 +182,8 @@ def train_command(args):
 
 def predict_command(args):
     model, meta = load(args.model), read_metadata(args.model)
-    target = meta.get("target")
-    source = Path(args.data)
-    if source.suffix == ".csv":
-        X, y, features = load_csv(source)
-        if target in features:  # a file with the answers: drop them, report the score
-            y = X[:, features.index(target)]
-            X = np.delete(X, features.index(target), axis=1)
-            features = [f for f in features if f != target]
-        if meta.get("features") and set(features) == set(meta["features"]):
-            X = X[:, [features.index(f) for f in meta["features"]]]
-        elif meta.get("features") and features != meta["features"]:
-            raise ValueError(f"the model was trained on columns {', '.join(meta['features'])}; "
-                             f"{source} has {', '.join(features)}")
+    if Path(args.data).suffix == ".csv":
+        X, y = _csv_features(Path(args.data), meta.get("features"), meta.get("target") or "target")
     else:
         X, y, _ = _read_data(args.data)
     outputs = predict(model, X)
@@ -203,11 +197,23 @@ def predict_command(args):
         out.write("prediction\n")
         np.savetxt(out, predictions, fmt="%d" if classes else "%.9g")
     finally:
-        if args.out:
-            out.close()
+        out.close() if args.out else out.flush()
     if y is not None:
         y = np.asarray(y).reshape(len(predictions), -1)[:, 0]
         score = (f"accuracy={np.mean(predictions == y):.4g}" if classes else
                  f"mse={np.mean((predictions - y) ** 2):.4g}")
         print(f"{len(predictions)} rows; {score}", file=sys.stderr)
     return 0
+
+
+def _csv_features(path, features, target):
+    """The model's feature columns of a CSV, by name, and its target column if present."""
+    table, _, columns = load_csv(path)
+    if not features:
+        return table, None
+    missing = [name for name in features if name not in columns]
+    if missing:
+        raise ValueError(f"the model was trained on columns {', '.join(features)}; {path} "
+                         f"lacks {', '.join(missing)}")
+    X = table[:, [columns.index(name) for name in features]]
+    return X, table[:, columns.index(target)] if target in columns else None
