@@ -134,3 +134,24 @@ def test_report_embeds_figures_and_shows_errors(tmp_path):
 def test_report_command_rejects_unknown(tmp_path, capsys):
     args = _parser().parse_args(["report", "--out", str(tmp_path), "--only", "nope"])
     assert args.func(args) == 2
+
+
+LAB_I = ["sawtooth", "kinks", "regions", "decision_boundaries", "universal_approximation",
+         "linear_classifiers", "activations"]
+
+
+def test_report_quick_smoke(tmp_path):
+    """deepgrad report --quick --only <Lab I>: one page, every figure rendered, nothing failed."""
+    args = _parser().parse_args(["report", "--quick", "--out", str(tmp_path), "--only", *LAB_I])
+    assert args.func(args) == 0
+    page = (tmp_path / "report.html").read_text()
+    assert page.count("data:image/png;base64,") == len(LAB_I)
+    assert 'class="error"' not in page
+
+
+def test_lab_command_on_a_real_experiment(tmp_path):
+    args = _parser().parse_args(["lab", "sawtooth", "--quick", "--max-depth", "5",
+                                 "--out", str(tmp_path)])
+    assert args.func(args) == 0
+    doc = json.loads((tmp_path / "sawtooth.json").read_text())
+    assert doc["result"]["pieces_deep"] == [2, 4, 8, 16, 32]
