@@ -19,3 +19,35 @@ from .engine.transforms import (
 )
 
 __version__ = "0.1.0"
+
+# Subpackages and their entry points load on first use (``dg.nn``, ``dg.save``), so that
+# ``import deepgrad`` stays light: scikit-learn and matplotlib are imported only when needed.
+_LAZY = {
+    "nn": ("deepgrad.nn", None),
+    "optim": ("deepgrad.optim", None),
+    "data": ("deepgrad.data", None),
+    "train": ("deepgrad.train", None),
+    "lab": ("deepgrad.lab", None),
+    "save": ("deepgrad.train.model_file", "save"),
+    "load": ("deepgrad.train.model_file", "load"),
+    "manual_seed": ("deepgrad.random", "manual_seed"),
+    "to_dot": ("deepgrad.engine.dot", "to_dot"),
+    "compile": ("deepgrad.engine.compile", "compile"),
+    "ld_derivative": ("deepgrad.engine.lexicographic", "ld_derivative"),
+}
+
+
+def __getattr__(name):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'deepgrad' has no attribute {name!r}")
+    import importlib
+
+    module_name, attr = _LAZY[name]
+    module = importlib.import_module(module_name)
+    value = module if attr is None else getattr(module, attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_LAZY))
