@@ -1,4 +1,4 @@
-"""The global random generator behind init, shuffling and dropout; `manual_seed` makes them reproducible.
+"""The global random generator behind init, shuffling and dropout; `manual_seed` reseeds it.
 
 Everything random in deepgrad draws from an explicit `numpy.random.Generator`. Functions take a
 `generator=` (a Generator or an int seed); when none is given they use the global one here, which

@@ -3,8 +3,7 @@
 import numpy as np
 import pytest
 
-from deepgrad.data import (load_csv, load_dataset, load_npz, save_csv, standardize,
-                           train_test_split)
+from deepgrad.data import load_csv, load_dataset, load_npz, save_csv, standardize, train_test_split
 
 
 def test_csv_round_trip_with_integer_target(tmp_path):
@@ -23,7 +22,7 @@ def test_csv_float_target_is_a_column(tmp_path):
     path = tmp_path / "r.csv"
     path.write_text("x,t\n1,0.5\n2,1.5\n")
     X, y, _ = load_csv(path, target="t")
-    assert y.shape == (2, 1) and y.dtype == np.float32
+    assert X.shape == (2, 1) and y.shape == (2, 1) and y.dtype == np.float32
 
 
 def test_csv_errors_are_clear(tmp_path):
@@ -56,8 +55,9 @@ def test_stratified_split_keeps_class_proportions():
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, stratify=True,
                                                         seed=0)
     assert len(X_test) == 360 and len(X_train) == 1437
-    np.testing.assert_allclose(np.bincount(y_test) / len(y_test), np.bincount(y) / len(y),
-                               atol=0.01)
+    for part in (y_train, y_test):
+        np.testing.assert_allclose(np.bincount(part) / len(part), np.bincount(y) / len(y),
+                                   atol=0.01)
     again = train_test_split(X, y, test_size=0.2, stratify=True, seed=0)
     np.testing.assert_array_equal(again[3], y_test)
 

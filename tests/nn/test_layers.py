@@ -1,4 +1,4 @@
-"""Linear, MLP (plain, residual, dense), activations, norms and dropout against PyTorch (float64)."""
+"""Linear, MLP (plain, residual, dense), activations, norms, dropout against PyTorch (float64)."""
 
 import numpy as np
 import pytest

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
+from tests.train.helpers import mlp, small_problem
 
 from deepgrad import nn, optim, train
-from tests.train.helpers import mlp, small_problem
 
 CE = nn.functional.cross_entropy
 

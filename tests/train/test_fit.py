@@ -5,12 +5,12 @@ import signal
 
 import numpy as np
 import pytest
+from tests.train.helpers import digits_split, mlp, same_weights, small_problem
 
 import deepgrad as dg
 from deepgrad import nn, optim, train
 from deepgrad.data import DataLoader, load_dataset
 from deepgrad.optim import lr_scheduler
-from tests.train.helpers import digits_split, mlp, same_weights, small_problem
 
 CE = nn.functional.cross_entropy
 
@@ -167,7 +167,7 @@ def test_regression_fit_on_sine():
 
 
 def test_predict_batches_and_restores_the_mode():
-    X, y = small_problem()
+    X, _ = small_problem()
     model = nn.Sequential(mlp(), nn.Dropout(0.5))
     with dg.no_grad():
         expected = model.eval()(dg.tensor(X)).numpy()

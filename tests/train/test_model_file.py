@@ -90,7 +90,8 @@ def test_a_file_for_another_architecture_names_the_mismatched_keys(tmp_path):
     path = save(nn.MLP([4, 8, 3]), tmp_path / "m.safetensors")
     other = json.dumps({"module": "MLP", "config": {"widths": [4, 16, 3]}})
     rewrite_header(path, lambda meta: meta.update(architecture=other))
-    with pytest.raises(ValueError, match=r"layers.0.weight: expected shape \(16, 4\), got \(8, 4\)"):
+    with pytest.raises(ValueError,
+                       match=r"layers.0.weight: expected shape \(16, 4\), got \(8, 4\)"):
         load(path)
 
 

@@ -1,8 +1,18 @@
 """Neural-network building blocks: Module, layers, activations, init, norms, dropout, losses."""
 
 from deepgrad.nn import functional, init
-from deepgrad.nn.activation import (ACTIVATIONS, GELU, Identity, LeakyReLU, ReLU, Sigmoid, Sign,
-                                    Softplus, Step, Tanh)
+from deepgrad.nn.activation import (
+                                    ACTIVATIONS,
+                                    GELU,
+                                    Identity,
+                                    LeakyReLU,
+                                    ReLU,
+                                    Sigmoid,
+                                    Sign,
+                                    Softplus,
+                                    Step,
+                                    Tanh,
+)
 from deepgrad.nn.batchnorm import BatchNorm1d
 from deepgrad.nn.dense import DenseBlock
 from deepgrad.nn.dropout import Dropout

@@ -1,4 +1,4 @@
-"""Losses and other functions of tensors (as torch.nn.functional), with clear errors for bad targets.
+"""Losses and other functions of tensors (as torch.nn.functional); clear errors for bad targets.
 
 Logits are unnormalised scores z (N, C); p = softmax(z). The cross-entropies use the fused,
 log-sum-exp-stable engine primitives, so logits of +-1e4 give finite losses and gradients.

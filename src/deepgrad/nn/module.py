@@ -46,7 +46,7 @@ class Module:
 
     # ------------------------------------------------------------------ walking attributes
     def named_children(self):
-        """(name, module) for each direct submodule; a list attribute `layers` gives layers.0, ..."""
+        """(name, module) per direct submodule; a list attribute `layers` gives layers.0, ..."""
         for name, value in vars(self).items():
             if isinstance(value, Module):
                 yield name, value

@@ -1,4 +1,4 @@
-"""Optimisers (SGD, Adagrad, RMSprop, Adam, AdamW), learning-rate schedules and gradient clipping."""
+"""Optimisers (SGD, Adagrad, RMSprop, Adam, AdamW), learning-rate schedules, gradient clipping."""
 
 from deepgrad.optim import lr_scheduler
 from deepgrad.optim.adagrad import Adagrad

@@ -1,4 +1,4 @@
-"""Adagrad: per-coordinate step sizes from the running sum of squared gradients (torch.optim.Adagrad)."""
+"""Adagrad: per-coordinate steps from the running sum of squared gradients (torch.optim.Adagrad)."""
 
 import numpy as np
 

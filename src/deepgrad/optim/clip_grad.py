@@ -1,4 +1,4 @@
-"""clip_grad_norm_: rescale gradients so their joint norm is at most max_norm (as torch.nn.utils)."""
+"""clip_grad_norm_: rescale gradients so their joint norm is at most max_norm (torch.nn.utils)."""
 
 import numpy as np
 

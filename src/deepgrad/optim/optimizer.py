@@ -11,7 +11,7 @@ import numpy as np
 
 
 class Optimizer:
-    """Base class. `params`: an iterable of Tensors, or of dicts {"params": [...], **hyperparameters}."""
+    """Base class. `params`: an iterable of Tensors, or of dicts {"params": [...], **settings}."""
 
     def __init__(self, params, defaults):
         self.defaults = dict(defaults)
@@ -64,7 +64,7 @@ class Optimizer:
         return [p for group in self.param_groups for p in group["params"]]
 
     def state_dict(self):
-        """{"state": {index: {name: value}}, "param_groups": [{..., "params": [indices]}]} (copies)."""
+        """A copy: {"state": {i: {name: value}}, "param_groups": [{..., "params": [indices]}]}."""
         index = {id(p): i for i, p in enumerate(self._params())}
         state = {index[key]: copy.deepcopy(value) for key, value in self.state.items()
                  if key in index}
@@ -105,7 +105,7 @@ class Optimizer:
 
 
 def check_hyperparameters(name, **values):
-    """Raise ValueError naming the first hyperparameter that is negative (or a beta outside [0, 1))."""
+    """Raise ValueError naming the first hyperparameter < 0 (or a beta outside [0, 1))."""
     for key, value in values.items():
         items = value if isinstance(value, tuple) else (value,)
         for item in items:

@@ -9,7 +9,8 @@ class RMSprop(Optimizer):
     """RMSprop (Hinton, 2012). With g = grad + weight_decay * w:
 
         v <- alpha * v + (1 - alpha) * g^2
-        centered:  m <- alpha * m + (1 - alpha) * g,   d = sqrt(v - m^2) + eps;   else d = sqrt(v) + eps
+        centered:  m <- alpha * m + (1 - alpha) * g,  d = sqrt(v - m^2) + eps
+        otherwise: d = sqrt(v) + eps
         momentum > 0:  b <- momentum * b + g / d,  w <- w - lr * b;     else  w <- w - lr * g / d
 
     Defaults as PyTorch: lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False.

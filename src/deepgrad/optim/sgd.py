@@ -1,4 +1,4 @@
-"""Stochastic gradient descent with momentum, dampening, Nesterov and L2 weight decay (torch.optim.SGD)."""
+"""Stochastic gradient descent: momentum, dampening, Nesterov, L2 weight decay (torch.optim.SGD)."""
 
 import numpy as np
 

@@ -11,6 +11,7 @@ prints the test metrics and writes model.safetensors, metrics.json and learning_
 folder. `predict` writes one prediction per row as CSV.
 """
 
+import contextlib
 import json
 import sys
 import time
@@ -192,12 +193,10 @@ def predict_command(args):
         predictions = np.asarray(classes)[outputs.argmax(axis=1)]
     else:
         predictions = outputs.reshape(len(outputs), -1)[:, 0]
-    out = open(args.out, "w") if args.out else sys.stdout
-    try:
+    with open(args.out, "w") if args.out else contextlib.nullcontext(sys.stdout) as out:
         out.write("prediction\n")
         np.savetxt(out, predictions, fmt="%d" if classes else "%.9g")
-    finally:
-        out.close() if args.out else out.flush()
+        out.flush()
     if y is not None:
         y = np.asarray(y).reshape(len(predictions), -1)[:, 0]
         score = (f"accuracy={np.mean(predictions == y):.4g}" if classes else

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import safetensors.numpy
+from safetensors import SafetensorError
 
 import deepgrad.nn  # noqa: F401  (registers deepgrad's Module classes)
 from deepgrad.nn.module import REGISTRY, Module, registry_name
@@ -121,7 +122,7 @@ def _read(path):
                          f"reads {VERSION!r})")
     try:
         tensors = safetensors.numpy.load(blob)
-    except Exception as error:  # safetensors reports corruption with its own exception type
+    except SafetensorError as error:
         raise ValueError(f"{broken} (corrupt or truncated weights: {error})") from None
     if _digest(tensors) != meta.get("sha256"):
         raise ValueError(f"{broken} (the weights do not match their checksum: the file was "
