@@ -1,0 +1,417 @@
+"""Run the peer benchmark suite: ``python -m benchmarks.run`` (``make bench``).
+
+Every workload is timed for every peer in this one process (W5 in a fresh process per peer, for
+its peak memory), with 2 threads everywhere: warm-up, then the median of repeats with min and max.
+Writes ``benchmarks/results.json`` (every number, plus the NumPy/BLAS configuration and the
+OPENBLAS_* variables) and ``benchmarks/RESULTS.md`` (ratios deepgrad / each peer).
+
+    python -m benchmarks.run                    # everything (under 10 minutes)
+    python -m benchmarks.run --only W1,W2 --peers numpy,deepgrad,torch --repeats 3
+    python -m benchmarks.run --tiny --out /tmp/b  # every workload at tiny size (the smoke test)
+"""
+
+from __future__ import annotations
+
+import os
+
+# Threads are fixed before NumPy, torch or JAX start their pools: 2 for every peer.
+THREADS = 2
+os.environ.setdefault("OPENBLAS_NUM_THREADS", str(THREADS))
+os.environ.setdefault("OMP_NUM_THREADS", str(THREADS))
+os.environ.setdefault("XLA_FLAGS", f"--xla_cpu_multi_thread_eigen=true "
+                                   f"intra_op_parallelism_threads={THREADS}")
+os.environ.setdefault("JAX_PLATFORMS", "cpu")
+
+import argparse  # noqa: E402
+import datetime  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import traceback  # noqa: E402
+import warnings  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from benchmarks import workloads as W  # noqa: E402
+from benchmarks.peers import LABELS, PEERS, load  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+TRAIN_WORKLOADS = ("W1", "W2", "W3", "W5")
+
+
+# --------------------------------------------------------------------------- timing
+
+def timeit(call, sync=lambda: None, repeats=5, min_time=0.2, warmup=3):
+    """Seconds per call: median, min and max over ``repeats`` runs of n calls each.
+
+    n is chosen so that one run lasts about ``min_time`` (at least one call).
+    """
+    for _ in range(warmup):
+        call()
+    sync()
+    t0, n = time.perf_counter(), 0
+    while True:
+        call()
+        n += 1
+        if time.perf_counter() - t0 > min_time / 4:
+            break
+    sync()
+    per = (time.perf_counter() - t0) / n
+    n = max(1, int(min_time / per))
+    runs = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(n):
+            call()
+        sync()
+        runs.append((time.perf_counter() - t0) / n)
+    return {"median": statistics.median(runs), "min": min(runs), "max": max(runs),
+            "calls_per_repeat": n, "repeats": repeats}
+
+
+def make_trainer(peer, spec, init):
+    mod = load(peer)
+    reason = mod.unavailable()
+    if reason:
+        raise RuntimeError(reason)
+    if peer == "deepgrad_compile":
+        return mod.make_compiled_trainer(spec, init)
+    if peer == "torch_compile":
+        return mod.make_compiled_trainer(spec, init)
+    if peer == "jax_jit":
+        return mod.make_jit_trainer(spec, init)
+    return mod.make_trainer(spec, init)
+
+
+def bench_train(peer, spec, cfg, check_steps=3):
+    """One training workload for one peer: loss after ``check_steps`` steps, then step timing."""
+    init = W.init_params(spec)
+    x, y = W.batch_data(spec)
+    tr = make_trainer(peer, spec, init)
+    batch = tr.prepare(x, y)
+    t0 = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tr.step(*batch)
+        tr.sync()
+        first = time.perf_counter() - t0
+        for _ in range(check_steps - 1):
+            tr.step(*batch)
+        tr.sync()
+        loss = tr.loss(x, y)
+        t = timeit(lambda: tr.step(*batch), tr.sync, cfg.repeats, cfg.min_time)
+    out = {"loss_after_steps": loss, "first_call_s": first, "s_per_step": t}
+    if caught:
+        out["warnings"] = sorted({str(w.message).splitlines()[0] for w in caught})
+    return out
+
+
+# --------------------------------------------------------------------------- W3 peak, W4, W6
+
+def gemm_peak(sizes=(1024, 2048), repeats=5):
+    """The machine's float32 GEMM rate through NumPy (2 threads): best GFLOP/s over sizes."""
+    best = 0.0
+    per_size = {}
+    rng = np.random.default_rng(0)
+    for n in sizes:
+        a = rng.standard_normal((n, n)).astype(np.float32)
+        b = rng.standard_normal((n, n)).astype(np.float32)
+        c = np.empty((n, n), np.float32)
+        t = timeit(lambda: np.matmul(a, b, out=c), repeats=repeats, min_time=0.3, warmup=1)
+        rate = 2 * n ** 3 / t["min"] / 1e9
+        per_size[n] = {"gflops_best": rate, "gflops_median": 2 * n ** 3 / t["median"] / 1e9}
+        best = max(best, rate)
+    return {"gflops": best, "per_size": per_size}
+
+
+HVP_PEERS = ("deepgrad", "torch", "jax_jit", "jax", "autograd")
+
+
+def bench_hvp(peer, spec, cfg):
+    init = W.init_params(spec)
+    x, y = W.batch_data(spec)
+    mod = load(peer)
+    if peer == "jax_jit":
+        g, h = mod.make_hvp(spec, init, x, y, jit=True)
+    elif peer == "jax":
+        g, h = mod.make_hvp(spec, init, x, y, jit=False)
+    else:
+        g, h = mod.make_hvp(spec, init, x, y)
+    tg = timeit(g, repeats=cfg.repeats, min_time=cfg.min_time)
+    th = timeit(h, repeats=cfg.repeats, min_time=cfg.min_time)
+    return {"grad_s": tg, "hvp_s": th, "hvp_over_grad": th["median"] / tg["median"]}
+
+
+def bench_digits(peer, cfg):
+    """W6: train on digits for the epochs, timing whole epochs; (s/epoch stats, test accuracy)."""
+    spec = W.W6
+    x_tr, y_tr, x_te, y_te = W.digits_split()
+    if cfg.tiny:
+        x_tr, y_tr = x_tr[:256], y_tr[:256]
+    epochs = cfg.epochs
+    if peer == "sklearn":
+        s, acc = load("sklearn").train_digits(x_tr, y_tr, x_te, y_te, epochs, spec.batch, spec.lr)
+        return {"s_per_epoch": {"median": s, "min": s, "max": s}, "test_accuracy": acc}
+    init = W.init_params(spec)
+    tr = make_trainer(peer, spec, init)
+    schedule = W.epoch_batches(len(x_tr), spec.batch, epochs)
+    batches = [[tr.prepare(x_tr[idx], y_tr[idx]) for idx in epoch] for epoch in schedule]
+    times = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for epoch in batches:
+            t0 = time.perf_counter()
+            for b in epoch:
+                tr.step(*b)
+            tr.sync()
+            times.append(time.perf_counter() - t0)
+    acc = float((tr.predict(x_te).argmax(1) == y_te).mean())
+    steady = times[1:] or times  # epoch 1 holds jit compilation / tracing
+    out = {"s_per_epoch": {"median": statistics.median(steady), "min": min(steady),
+                           "max": max(steady), "first_epoch": times[0]},
+           "test_accuracy": acc}
+    if caught:
+        out["warnings"] = sorted({str(w.message).splitlines()[0] for w in caught})
+    return out
+
+
+# --------------------------------------------------------------------------- W5 in a child
+
+def rss_kib(field="VmRSS"):
+    """This process's resident set (VmRSS) or its peak (VmHWM), KiB, from /proc."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def w5_child(peer, repeats, min_time, tiny):
+    """Body of the fresh process: import, note RSS, build, train, report ms/step and peak RSS."""
+    mod = load(peer)
+    if peer.startswith("torch"):
+        import torch  # noqa: F401  (imports count as "after imports")
+    if peer.startswith("jax"):
+        import jax  # noqa: F401
+    if peer.startswith("deepgrad"):
+        import deepgrad  # noqa: F401
+    mod.unavailable()
+    base = rss_kib()
+    spec = tiny_spec(W.W5) if tiny else W.W5
+    cfg = argparse.Namespace(repeats=repeats, min_time=min_time)
+    res = bench_train(peer, spec, cfg)
+    res["rss_after_imports_mib"] = base / 1024
+    res["peak_rss_mib"] = rss_kib("VmHWM") / 1024
+    res["train_memory_mib"] = (rss_kib("VmHWM") - base) / 1024
+    print("RESULT " + json.dumps(res))
+
+
+# --------------------------------------------------------------------------- environment
+
+def environment():
+    import threadpoolctl
+
+    info = {
+        "date_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": platform.machine(), "processor": _cpu_name(), "cpus": os.cpu_count(),
+        "python": platform.python_version(), "numpy": np.__version__,
+        "threads": THREADS,
+        "blas": threadpoolctl.threadpool_info(),
+        "env": {k: v for k, v in os.environ.items()
+                if k.startswith(("OPENBLAS_", "OMP_", "MKL_", "XLA_FLAGS"))},
+    }
+    try:
+        info["numpy_config"] = np.show_config(mode="dicts")
+    except Exception:  # pragma: no cover
+        pass
+    for mod in ("torch", "jax", "sklearn", "autograd", "deepgrad"):
+        try:
+            info[mod] = __import__(mod).__version__
+        except Exception:
+            try:
+                from importlib.metadata import version
+                info[mod] = version(mod)
+            except Exception:
+                info[mod] = None
+    return info
+
+
+def _cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+# --------------------------------------------------------------------------- driver
+
+def tiny_spec(spec):
+    widths = (spec.widths[0] if spec.widths[0] <= 64 else 16,) + tuple(
+        min(w, 16) for w in spec.widths[1:-1])[:3] + (spec.widths[-1],)
+    return spec.scaled(batch=min(spec.batch, 8), widths=widths)
+
+
+def run_peer(peer, cfg, log):
+    """Every in-process workload of ``cfg.only`` for one peer (this runs in the peer's own process)."""
+    out = {}
+
+    def attempt(fn):
+        try:
+            return fn()
+        except Exception as e:  # a peer that fails is reported, not fatal
+            if cfg.debug:
+                traceback.print_exc()
+            msg = str(e).strip().splitlines()[0][:300] if str(e).strip() else ""
+            return {"error": f"{type(e).__name__}: {msg}"}
+
+    for name in cfg.only:
+        if name in ("W1", "W2", "W3") and peer != "sklearn":
+            spec = tiny_spec(W.SPECS[name]) if cfg.tiny else W.SPECS[name]
+            out[name] = attempt(lambda: bench_train(peer, spec, cfg))
+            log(f"{name} {peer}: {_brief(out[name])}")
+        elif name == "W4" and peer in HVP_PEERS:
+            spec = tiny_spec(W.W2) if cfg.tiny else W.W2
+            out[name] = attempt(lambda: bench_hvp(peer, spec, cfg))
+            log(f"W4 {peer}: HVP/grad {out[name].get('hvp_over_grad', out[name].get('error'))}")
+        elif name == "W6" and not (cfg.tiny and peer == "sklearn"):
+            out[name] = attempt(lambda: bench_digits(peer, cfg))
+            r = out[name]
+            log(f"W6 {peer}: " + (r["error"] if "error" in r else
+                f"{r['s_per_epoch']['median'] * 1e3:.1f} ms/epoch, acc {r['test_accuracy']:.4f}"))
+    return out
+
+
+def _child(args, cfg, timeout=480):
+    """Run ``python -m benchmarks.run <args>`` and return the JSON it prints after RESULT."""
+    cmd = [sys.executable, "-m", "benchmarks.run", *args,
+           "--only", ",".join(cfg.only), "--repeats", str(cfg.repeats),
+           "--min-time", str(cfg.min_time), "--epochs", str(cfg.epochs)]
+    if cfg.tiny:
+        cmd.append("--tiny")
+    if cfg.quiet:
+        cmd.append("--quiet")
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=None if not cfg.quiet else
+                          subprocess.PIPE, text=True, cwd=HERE.parent, timeout=timeout,
+                          env=os.environ.copy())
+    for line in proc.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[len("RESULT "):])
+    raise RuntimeError(f"child {args} failed (exit {proc.returncode}): "
+                       f"{(proc.stderr or '').strip()[-800:]}")
+
+
+def run(cfg):
+    """Each peer runs in its own fresh process (thread pools of torch, JAX and OpenBLAS never
+    share one process), W5 in one more per peer for its memory; this process gathers and writes."""
+    peers = [p for p in cfg.peers if p in PEERS or p == "sklearn"]
+    if "W6" in cfg.only and not cfg.tiny and "sklearn" not in peers:
+        peers.append("sklearn")
+    results = {"environment": environment(), "config": vars(cfg).copy(), "workloads": {}}
+    results["config"]["peers"] = peers
+    log = (lambda *a: None) if cfg.quiet else (lambda *a: print(*a, flush=True))
+    t_start = time.perf_counter()
+    if "W3" in cfg.only:
+        results["gemm_peak"] = gemm_peak(sizes=(256,) if cfg.tiny else (1024, 2048))
+        log(f"float32 GEMM peak: {results['gemm_peak']['gflops']:.1f} GFLOP/s")
+    wl = results["workloads"]
+    for name in cfg.only:
+        wl[name] = {}
+    for peer in peers:
+        try:
+            got = _child(["--child", peer], cfg)
+        except Exception as e:
+            got = {name: {"error": f"{type(e).__name__}: {str(e)[:300]}"} for name in cfg.only
+                   if name != "W5"}
+        for name, r in got.items():
+            wl[name][peer] = r
+    if "W5" in cfg.only:
+        for peer in peers:
+            if peer == "sklearn":
+                continue
+            try:
+                wl["W5"][peer] = _child(["--w5-child", peer], cfg)
+            except Exception as e:
+                wl["W5"][peer] = {"error": f"{type(e).__name__}: {str(e)[:300]}"}
+            r = wl["W5"][peer]
+            log(f"W5 {peer}: {_brief(r)}" + (f"; training memory {r['train_memory_mib']:.0f} MiB"
+                                              if "train_memory_mib" in r else ""))
+    for name in ("W3",):
+        if name in wl:
+            spec = tiny_spec(W.SPECS[name]) if cfg.tiny else W.SPECS[name]
+            flops = 6 * spec.batch * spec.weight_entries
+            for r in wl[name].values():
+                if "s_per_step" in r:
+                    r["gflops"] = flops / r["s_per_step"]["median"] / 1e9
+                    if "gemm_peak" in results:
+                        r["fraction_of_gemm_peak"] = r["gflops"] / results["gemm_peak"]["gflops"]
+    for name in list(wl):
+        if not wl[name]:
+            del wl[name]
+    results["total_s"] = time.perf_counter() - t_start
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(results, indent=1, default=str))
+    from benchmarks.report import markdown
+
+    (out / "RESULTS.md").write_text(markdown(results))
+    log(f"wrote {out / 'RESULTS.md'} and results.json in {results['total_s']:.0f} s")
+    return results
+
+
+def _brief(r):
+    if "error" in r:
+        return "ERROR " + r["error"]
+    s = r["s_per_step"]
+    return (f"{s['median'] * 1e3:.3f} ms/step [{s['min'] * 1e3:.3f}-{s['max'] * 1e3:.3f}] "
+            f"loss {r['loss_after_steps']:.6f} first {r['first_call_s'] * 1e3:.0f} ms")
+
+
+def parse(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--only", default="W1,W2,W3,W4,W5,W6")
+    p.add_argument("--peers", default=",".join(PEERS))
+    p.add_argument("--repeats", type=int, default=7)
+    p.add_argument("--min-time", type=float, default=0.25, help="seconds per timed repeat")
+    p.add_argument("--epochs", type=int, default=W.W6_EPOCHS)
+    p.add_argument("--tiny", action="store_true", help="tiny sizes, few repeats (smoke test)")
+    p.add_argument("--out", default=str(HERE))
+    p.add_argument("--quiet", action="store_true")
+    p.add_argument("--debug", action="store_true")
+    p.add_argument("--w5-child", default=None, help=argparse.SUPPRESS)
+    p.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    cfg = p.parse_args(argv)
+    cfg.only = [w.strip() for w in cfg.only.split(",") if w.strip()]
+    cfg.peers = [q.strip() for q in cfg.peers.split(",") if q.strip()]
+    if cfg.tiny:
+        cfg.repeats, cfg.min_time, cfg.epochs = 1, 0.0, 2
+    return cfg
+
+
+def main(argv=None):
+    cfg = parse(argv)
+    if cfg.w5_child:
+        w5_child(cfg.w5_child, cfg.repeats, cfg.min_time, cfg.tiny)
+        return None
+    if cfg.child:
+        log = (lambda *a: None) if cfg.quiet else (
+            lambda *a: print("  ", *a, file=sys.stderr, flush=True))
+        print("RESULT " + json.dumps(run_peer(cfg.child, cfg, log), default=str), flush=True)
+        return None
+    return run(cfg)
+
+
+if __name__ == "__main__":
+    main()
