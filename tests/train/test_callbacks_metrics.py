@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
+from fit_helpers import mlp, small_problem
 from matplotlib.figure import Figure
-from tests.train.helpers import mlp, small_problem
 
 from deepgrad import nn, optim, train
 

@@ -5,7 +5,7 @@ import signal
 
 import numpy as np
 import pytest
-from tests.train.helpers import digits_split, mlp, same_weights, small_problem
+from fit_helpers import digits_split, mlp, same_weights, small_problem
 
 import deepgrad as dg
 from deepgrad import nn, optim, train
