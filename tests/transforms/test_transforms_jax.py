@@ -243,6 +243,32 @@ def test_jacfwd_equals_jacrev_on_the_mlp():
     np.testing.assert_allclose(J_rev.data, theirs, rtol=RTOL, atol=ATOL)
 
 
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_jacobians_of_pytrees_out(mode):
+    """A tuple/dict output gives the same structure of Jacobian blocks (as JAX)."""
+    f = lambda a, b, c: (dg_layers(a, b, c), {"s": dg_scalar(a, b, c)})  # noqa: E731
+    jf = lambda a, b, c: (jx_layers(a, b, c), {"s": jx_scalar(a, b, c)})  # noqa: E731
+    ours = (dg.jacrev if mode == "rev" else dg.jacfwd)(f, argnums=1)(*ABC)
+    theirs = (jax.jacrev if mode == "rev" else jax.jacfwd)(jf, argnums=1)(*JABC)
+    assert_tree_close(ours, theirs)
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_jacobians_of_pytrees_in(mode):
+    """A dict argument gives a dict of Jacobian blocks, one per leaf (as JAX)."""
+    ours = (dg.jacrev if mode == "rev" else dg.jacfwd)(dg_mlp)(PARAMS, X)
+    theirs = (jax.jacrev if mode == "rev" else jax.jacfwd)(jx_mlp)(jparams(), X)
+    assert_tree_close(ours, theirs)
+
+
+def test_hessian_of_pytree_params():
+    ours = dg.hessian(lambda p: dg_loss(dict(PARAMS, **p), X, Y))(
+        {"W2": PARAMS["W2"], "b2": PARAMS["b2"]})
+    theirs = jax.jit(jax.hessian(lambda p: jx_loss(dict(jparams(), **p), X, Y)))(
+        {"W2": PARAMS["W2"], "b2": PARAMS["b2"]})
+    assert_tree_close(ours, theirs, rtol=1e-9)
+
+
 @pytest.mark.parametrize("argnums", [0, 1, 2])
 def test_hessian(argnums):
     ours = dg.hessian(dg_scalar, argnums=argnums)(*ABC)
@@ -513,6 +539,20 @@ def test_checkpoint_forward_stores_no_intermediate_graph():
     y = dg.checkpoint(lambda h: dg.tanh(dg.linear(h, W, b)), x)
     assert y.grad_fn.name == "checkpoint"
     assert all(not isinstance(i, dg.Tensor) or i.grad_fn is None for i in y.grad_fn.inputs)
+
+
+def test_forward_mode_through_checkpoint():
+    """jvp (and so hvp, jacfwd, hessian) through a checkpointed block equals the plain one."""
+    W = rng.standard_normal((8, 8)) / np.sqrt(8)
+    block = lambda h, w: dg.tanh(h @ w) * h  # noqa: E731
+    x0, v = rng.standard_normal((4, 8)), rng.standard_normal((4, 8))
+    plain = dg.jvp(lambda h: block(h, W), (x0,), (v,))[1]
+    ckpt = dg.jvp(lambda h: dg.checkpoint(block, h, W), (x0,), (v,))[1]
+    np.testing.assert_array_equal(ckpt.data, plain.data)
+    f = lambda h: dg.sum(dg.checkpoint(block, h, W) ** 2)  # noqa: E731
+    g = lambda h: dg.sum(block(h, W) ** 2)  # noqa: E731
+    np.testing.assert_allclose(dg.hvp(f, (x0,), (v,)).data, dg.hvp(g, (x0,), (v,)).data,
+                               rtol=1e-13, atol=1e-14)
 
 
 # --------------------------------------------------------------------------- ravel_parameters
