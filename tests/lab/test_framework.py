@@ -86,12 +86,13 @@ def test_bad_parameter_is_rejected():
 
 
 def test_to_jsonable_is_strict_json():
-    result = ToyResult(xs=np.array([1.0, np.nan, np.inf], dtype=np.float32), slope=np.float64(2),
-                       counts=[np.int64(3), (1, 2), {1: np.bool_(True)}])
+    result = ToyResult(xs=np.array([0.1, np.nan, np.inf], dtype=np.float32), slope=np.float64(2),
+                       counts=[np.int64(3), (1, 2), {1: np.bool_(True)}, np.float32(0.1)])
     out = registry.to_jsonable(result)
-    assert out == {"xs": [1.0, "nan", "inf"], "slope": 2.0, "counts": [3, [1, 2], {"1": True}]}
+    assert out == {"xs": [0.1, "nan", "inf"], "slope": 2.0,
+                   "counts": [3, [1, 2], {"1": True}, 0.1]}
     json.dumps(out, allow_nan=False)
-    assert registry.key_numbers(result) == {"xs": [1.0, "nan", "inf"], "slope": 2.0}  # no nesting
+    assert registry.key_numbers(result) == {"xs": [0.1, "nan", "inf"], "slope": 2.0}  # no nesting
 
 
 def test_experiment_options_from_run_defaults():

@@ -104,7 +104,7 @@ def lab_command(args: argparse.Namespace) -> int:
     out = Path(opts.out)
     out.mkdir(parents=True, exist_ok=True)
     json_path = out / f"{experiment.name}.json"
-    json_path.write_text(json.dumps(outcome.to_json(), indent=1, allow_nan=False) + "\n")
+    json_path.write_text(json.dumps(outcome.to_json(), allow_nan=False) + "\n")
     if outcome.error:
         print(outcome.error, file=sys.stderr)
         print(f"{experiment.name} failed; wrote {json_path}", file=sys.stderr)

@@ -77,7 +77,7 @@ def split_standardised(name: str, n_samples: int, seed: int):
 def run(*, quick: bool = False, seed: int = 0,
         datasets: tuple = ("moons", "circles", "xor", "spirals", "gaussians"),
         n_samples: int = 400, epochs: int = 500, lr: float = 0.01,
-        resolution: int = 120) -> DecisionBoundariesResult:
+        resolution: int = 100) -> DecisionBoundariesResult:
     """Train every model of MODELS on every dataset and evaluate it on a grid."""
     models = list(QUICK_MODELS if quick else MODELS)
     if quick:

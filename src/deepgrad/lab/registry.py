@@ -124,17 +124,22 @@ def to_jsonable(obj: Any) -> Any:
     """Convert a result (dataclass of arrays, numbers, lists, dicts) into plain JSON values.
 
     Dataclasses become dicts of their fields, arrays and tuples become lists, NumPy scalars become
-    Python numbers, dict keys become strings. JSON has no NaN or infinity, so non-finite floats
-    become the strings "nan", "inf" and "-inf" (the output is strict JSON).
+    Python numbers, dict keys become strings. float16/float32 values are written with their own
+    shortest decimal form (0.1, not 0.10000000149011612). JSON has no NaN or infinity, so
+    non-finite floats become the strings "nan", "inf" and "-inf" (the output is strict JSON).
     """
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
     if isinstance(obj, dict):
         return {str(k): to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, np.ndarray):
+        if obj.dtype in (np.float16, np.float32):
+            obj = np.array([str(v) for v in obj.ravel()], dtype=np.float64).reshape(obj.shape)
         return to_jsonable(obj.tolist())
     if isinstance(obj, (list, tuple)):
         return [to_jsonable(v) for v in obj]
+    if isinstance(obj, (np.float16, np.float32)):
+        return to_jsonable(float(str(obj)))
     if isinstance(obj, np.generic):
         return to_jsonable(obj.item())
     if isinstance(obj, float) and not math.isfinite(obj):
