@@ -30,9 +30,16 @@ def setup(optimizer, **kwargs):
             q, getattr(torch.optim, optimizer)([q], **kwargs))
 
 
-def train(p, opt, sched, q, ref, ref_sched, steps=100, metric=None):
+def train(p, opt, sched, q, ref, ref_sched, steps=100, metric=None, restart=None):
+    """100 steps of both; at step 50 `restart(opt)` may return a fresh (optimizer, scheduler)
+    pair, which gets the saved states of the old ones and carries on."""
     rng = np.random.default_rng(1)
     for t in range(steps):
+        if t == 50 and restart is not None:
+            saved = opt.state_dict(), sched.state_dict()
+            opt, sched = restart(p)
+            opt.load_state_dict(saved[0])
+            sched.load_state_dict(saved[1])
         g = rng.standard_normal(6).astype(np.float32)
         p.grad, q.grad = dg.tensor(g), torch.tensor(g)
         opt.step()
@@ -54,7 +61,12 @@ def test_schedule_matches_torch(name, optimizer):
     p, opt, q, ref = setup(optimizer, **kwargs)
     sched, ref_sched = CASES[name](ours_sched, opt), CASES[name](torch.optim.lr_scheduler, ref)
     np.testing.assert_allclose(sched.get_last_lr(), ref_sched.get_last_lr(), rtol=1e-10)
-    train(p, opt, sched, q, ref, ref_sched)
+
+    def restart(param):
+        fresh = getattr(optim, optimizer)([param], **kwargs)
+        return fresh, CASES[name](ours_sched, fresh)
+
+    train(p, opt, sched, q, ref, ref_sched, restart=restart)
 
 
 def test_reduce_lr_on_plateau_matches_torch():
@@ -62,7 +74,12 @@ def test_reduce_lr_on_plateau_matches_torch():
     kwargs = dict(factor=0.5, patience=3, cooldown=2, min_lr=1e-3)
     sched = ours_sched.ReduceLROnPlateau(opt, **kwargs)
     ref_sched = torch.optim.lr_scheduler.ReduceLROnPlateau(ref, **kwargs)
-    train(p, opt, sched, q, ref, ref_sched, metric=lambda t: 1.0 / (1 + t % 17))
+    def restart(param):
+        fresh = optim.SGD([param], lr=0.1)
+        return fresh, ours_sched.ReduceLROnPlateau(fresh, **kwargs)
+
+    train(p, opt, sched, q, ref, ref_sched, metric=lambda t: 1.0 / (1 + t % 17),
+          restart=restart)
     assert sched.get_last_lr()[0] < 0.1
 
 
