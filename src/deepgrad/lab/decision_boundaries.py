@@ -81,7 +81,8 @@ def run(*, quick: bool = False, seed: int = 0,
     """Train every model of MODELS on every dataset and evaluate it on a grid."""
     models = list(QUICK_MODELS if quick else MODELS)
     if quick:
-        datasets, epochs, resolution = ("moons", "xor", "spirals"), 200, 60
+        datasets = tuple(d for d in datasets if d in ("moons", "xor", "spirals"))
+        epochs, resolution = min(epochs, 200), min(resolution, 60)
     rng = np.random.default_rng(seed)
     out = {key: {} for key in ("X_train", "y_train", "X_test", "y_test", "extent", "grid_class",
                                "grid_confidence", "train_accuracy", "test_accuracy")}

@@ -60,7 +60,7 @@ def run(*, quick: bool = False, seed: int = 0, neurons: int = 48, n_nets: int = 
     """Count exact pieces on [lo, hi] of random nets: shallow by width, deep at fixed neurons."""
     rng = np.random.default_rng(seed)
     if quick:
-        neurons, n_nets = 24, 5
+        neurons, n_nets = min(neurons, 24), min(n_nets, 5)
     widths = [w for w in (2, 4, 8, 16, 32, 64, 128) if w <= 2 * neurons]
     depths = [d for d in range(1, neurons + 1) if neurons % d == 0 and neurons // d >= 2]
     shallow = [_pieces([w], n_nets, rng, bias_std, lo, hi) for w in widths]

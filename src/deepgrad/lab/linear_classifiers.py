@@ -113,7 +113,7 @@ def run(*, quick: bool = False, seed: int = 0, n_samples: int = 400, margin: flo
     """Perceptron on separable data; LDA (closed form) vs logistic regression (deepgrad, Adam)."""
     rng = np.random.default_rng(seed)
     if quick:
-        n_samples, steps = 200, 600
+        n_samples, steps = min(n_samples, 200), min(steps, 600)
     Xp, yp, unit_w = _separable(rng, n_samples, margin)
     w_p, mistakes, epochs, converged = perceptron(Xp, yp)
     Z = np.hstack([Xp, np.ones((len(Xp), 1))])

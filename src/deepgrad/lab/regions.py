@@ -69,7 +69,7 @@ def run(*, quick: bool = False, seed: int = 0, dataset: str = "moons", hidden: t
     """Regions after each layer of MLP([2, *hidden, 2]) at init and after full-batch Adam."""
     rng = np.random.default_rng(seed)
     if quick:
-        epochs = 150
+        epochs = min(epochs, 150)
     X, y = load_dataset(dataset, n_samples=200, seed=seed)
     lo, hi = X.min(axis=0) - 0.5, X.max(axis=0) + 0.5
     box = ((float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1])))
