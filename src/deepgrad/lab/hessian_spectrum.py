@@ -86,7 +86,7 @@ def run(*, quick: bool = False, seed: int = 0, n: int = 30, classes: int = 3, hi
         partitions: int = 2) -> HessianSpectrumResult:
     rng = np.random.default_rng(seed)
     if quick:
-        n, hidden, steps, partitions = 20, 12, 800, 1
+        n, hidden, steps, partitions = 20, 10, 600, 1
         batch_sizes = (1, 2, 5, 20)
     X, y = _blobs(rng, n, classes)
     logits, n_params = _mlp((2, hidden, hidden, classes))
