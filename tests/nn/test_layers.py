@@ -215,3 +215,6 @@ def test_standardize_layer():
     Z = np.asarray(layer(dg.tensor(X.astype(np.float32))))
     np.testing.assert_allclose(Z[:, :2].std(0), 1, rtol=1e-4)
     assert np.all(Z[:, 2] == 0)
+    back = nn.Standardize(3, mean=X.mean(0), std=X.std(0), inverse=True)
+    np.testing.assert_allclose(np.asarray(back(Z)), X, rtol=1e-5)
+    assert back.config() == {"num_features": 3, "inverse": True}

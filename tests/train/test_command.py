@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from deepgrad import cli
+from deepgrad import cli, nn
 from deepgrad.data import load_dataset, save_csv
 from deepgrad.train import load, read_metadata
 
@@ -53,6 +53,8 @@ def test_regression_and_skip_connections(tmp_path, capsys):
                "--activation", "tanh", "--epochs", 2, "--out", tmp_path / "r",
                "--no-progress") == 0
     assert "test: loss=" in capsys.readouterr().out
+    model = load(tmp_path / "r")
+    assert isinstance(model[-1], nn.Standardize) and model[-1].inverse
     assert run("predict", "--model", tmp_path / "r", "--data", "sine") == 0
     assert "mse=" in capsys.readouterr().err
 
@@ -61,7 +63,6 @@ def test_regression_and_skip_connections(tmp_path, capsys):
     (["--data", "mnist"], "neither a known dataset"),
     (["--data", "{csv}"], "--target"),
     (["--data", "{csv}", "--target", "label"], "no target column 'label'"),
-    (["--data", "moons", "--batch-size", 0], "--batch-size must be a positive integer"),
 ])
 def test_bad_input_is_reported(tmp_path, capsys, argv, message):
     csv = tmp_path / "a.csv"
@@ -77,3 +78,10 @@ def test_predict_checks_the_columns(tmp_path, capsys):
     csv.write_text("p,q,r\n1,2,3\n")
     assert run("predict", "--model", tmp_path / "m", "--data", csv) == 2
     assert "trained on columns x0, x1; " in capsys.readouterr().err
+
+
+def test_bad_numbers_are_refused_by_the_parser(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        run("train", "--data", "moons", "--batch-size", 0)
+    assert exit_info.value.code == 2
+    assert "--batch-size: must be an integer >= 1, got 0" in capsys.readouterr().err

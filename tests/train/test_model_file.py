@@ -22,7 +22,7 @@ MODELS = {
     "sequential": lambda: nn.Sequential(
         nn.Standardize(4, X.mean(0), X.std(0)), nn.Linear(4, 6), nn.BatchNorm1d(6),
         nn.LeakyReLU(0.2), nn.Dropout(0.3), nn.LayerNorm(6), nn.Residual(nn.Linear(6, 6)),
-        nn.Softplus(), nn.Linear(6, 1)),
+        nn.Softplus(), nn.Linear(6, 1), nn.Standardize(1, [3.0], [2.0], inverse=True)),
 }
 
 

@@ -11,6 +11,7 @@ prints the test metrics and writes model.safetensors, metrics.json and learning_
 folder. `predict` writes one prediction per row as CSV.
 """
 
+import argparse
 import contextlib
 import json
 import sys
@@ -35,6 +36,17 @@ OPTIMIZERS = {"sgd": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW,
 SCHEDULES = ("none", "cosine", "onecycle", "step")
 
 
+def _at_least(minimum):
+    """An argparse type: an integer >= minimum."""
+    def parse(text):
+        value = int(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {value}")
+        return value
+    parse.__name__ = "integer"
+    return parse
+
+
 def add_commands(subparsers):
     """Register `train` and `predict` on an argparse sub-parser collection."""
     p = subparsers.add_parser("train", help="train an MLP on a dataset or a CSV/NPZ file",
@@ -44,9 +56,9 @@ def add_commands(subparsers):
     p.add_argument("--target", help="the CSV column to predict (required for a CSV file)")
     p.add_argument("--task", choices=["auto", "classification", "regression"], default="auto",
                    help="auto: classification when the labels are whole numbers")
-    p.add_argument("--n-samples", type=int, help="rows to generate (generated datasets)")
+    p.add_argument("--n-samples", type=_at_least(1), help="rows to generate (generated datasets)")
     p.add_argument("--noise", type=float, help="noise level (generated datasets)")
-    p.add_argument("--hidden", type=int, nargs="*", default=[128, 128],
+    p.add_argument("--hidden", type=_at_least(1), nargs="*", default=[128, 128],
                    help="hidden layer widths (default: 128 128)")
     p.add_argument("--activation", choices=sorted(nn.ACTIVATIONS), default="relu")
     p.add_argument("--skip", choices=["none", "residual", "dense"], default="none")
@@ -56,16 +68,16 @@ def add_commands(subparsers):
     p.add_argument("--momentum", type=float, default=0.9, help="for sgd and rmsprop")
     p.add_argument("--weight-decay", type=float, default=0.0)
     p.add_argument("--schedule", choices=SCHEDULES, default="none")
-    p.add_argument("--epochs", type=int, default=30)
-    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--epochs", type=_at_least(0), default=30)
+    p.add_argument("--batch-size", type=_at_least(1), default=64)
     p.add_argument("--test-size", type=float, default=0.2, help="fraction held out for test")
     p.add_argument("--val-size", type=float, default=0.1,
                    help="fraction of the rest held out for validation (0: none)")
-    p.add_argument("--patience", type=int, default=0,
+    p.add_argument("--patience", type=_at_least(0), default=0,
                    help="early stopping on val_loss after this many epochs (0: off)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", help="run folder (default: runs/<data>-<time>)")
-    p.add_argument("--threads", type=int, default=1,
+    p.add_argument("--threads", type=_at_least(0), default=1,
                    help="BLAS threads (default 1: small MLPs train fastest on one, and spinning "
                         "BLAS threads slow a busy machine down; 0: the library's default)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -112,11 +124,6 @@ def _targets(y, task):
 
 
 def train_command(args):
-    for name in ("epochs", "batch_size"):
-        if getattr(args, name) < (1 if name == "batch_size" else 0):
-            raise ValueError(f"--{name.replace('_', '-')} must be a "
-                             f"{'positive' if name == 'batch_size' else 'non-negative'} integer, "
-                             f"got {getattr(args, name)}")
     X, y, features = _read_data(args.data, args.target, args.n_samples, args.noise, args.seed)
     y, task, classes = _targets(y, args.task)
     stratify = task == "classification"
@@ -130,11 +137,14 @@ def train_command(args):
         raise ValueError("--patience needs a validation set: give --val-size > 0")
 
     outputs = len(classes) if classes else y.shape[1]
-    std = X_train.std(axis=0)
     mlp = nn.MLP([X.shape[1], *args.hidden, outputs], activation=args.activation,
                  init=args.init, skip=None if args.skip == "none" else args.skip,
                  generator=args.seed)
-    model = nn.Sequential(nn.Standardize(X.shape[1], X_train.mean(axis=0), std), mlp)
+    model = nn.Sequential(nn.Standardize(X.shape[1], X_train.mean(axis=0), X_train.std(axis=0)),
+                          mlp)
+    if not classes:  # the MLP predicts standardised targets; the last layer restores their units
+        model.append(nn.Standardize(outputs, y_train.mean(axis=0), y_train.std(axis=0),
+                                    inverse=True))
     loss_fn = nn.functional.cross_entropy if classes else nn.functional.mse_loss
     kwargs = {"lr": args.lr, "weight_decay": args.weight_decay}
     if args.optimizer in ("sgd", "rmsprop"):
@@ -163,7 +173,7 @@ def train_command(args):
         test = evaluate(model, loss_fn, (X_test, y_test))
     status = " (interrupted)" if history.interrupted else \
         " (stopped early)" if history.stopped_early else ""
-    print(f"trained {len(history)} epochs in {seconds:.1f} s{status}; "
+    print(f"trained {len(history)} epochs in {seconds:.2f} s{status}; "
           f"last epoch: {format_logs(history.last)}")
     print(f"test: {format_logs(test)}")
 
