@@ -506,6 +506,20 @@ def test_checkpoint_gradients_equal_plain_ones_bitwise():
         np.testing.assert_array_equal(plain, ckpt)
 
 
+def test_checkpoint_first_block_with_data_input():
+    """The input of the first block is data (no grad): its closed-over weights still get grads."""
+    x0 = rng.standard_normal((5, 8))
+    grads = []
+    for use in (False, True):
+        blocks = _blocks(4)
+        loss = _run(blocks, dg.tensor(x0), use)
+        assert loss.requires_grad
+        loss.backward()
+        grads.append([t.grad.data for wb in blocks for t in wb])
+    for plain, ckpt in zip(*grads):
+        np.testing.assert_array_equal(plain, ckpt)
+
+
 def test_checkpoint_through_grad_transform_bitwise():
     W = rng.standard_normal((8, 8)) / np.sqrt(8)
 
