@@ -57,7 +57,9 @@ def test_generated_datasets_are_seeded(name):
 def test_mnist1d_is_generated_not_downloaded(tmp_path, monkeypatch):
     pytest.importorskip("mnist1d")
     monkeypatch.chdir(tmp_path)  # the package's cache file would land here if it were used
+    before = np.random.get_state()[1].copy()
     X, y = load_dataset("mnist1d", n_samples=200)
+    np.testing.assert_array_equal(np.random.get_state()[1], before)
     assert X.shape == (200, 40) and X.dtype == np.float32
     assert set(np.unique(y)) == set(range(10))
     assert list(tmp_path.iterdir()) == []

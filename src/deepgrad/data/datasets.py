@@ -11,9 +11,11 @@ Generated, seeded (see `deepgrad.data.synthetic`; default n_samples 500):
   sine (noise 0.1): X (n, 1), y (n, 1)
   mnist1d: MNIST-1D (Greydanus, 2020) from the `mnist1d` package's generator with its default
   arguments (never its downloader); X (n, 40), y 10 classes; default n_samples 5000, noise does not
-  apply. Note: its generator reseeds NumPy's and Python's global random state.
+  apply (NumPy's and Python's global random states are left as they were).
 X is always float32; y is int64 class labels, or float32 of shape (n, 1) for regression.
 """
+
+import random
 
 import numpy as np
 from sklearn import datasets as skd
@@ -72,5 +74,10 @@ def _mnist1d(n_samples, seed):
     args.num_samples = n_samples
     args.seed = seed if isinstance(seed, (int, np.integer)) else int(
         get_generator(seed).integers(2**31 - 1))
-    data = make_dataset(args)
+    numpy_state, python_state = np.random.get_state(), random.getstate()
+    try:  # its generator reseeds the global generators: put them back afterwards
+        data = make_dataset(args)
+    finally:
+        np.random.set_state(numpy_state)
+        random.setstate(python_state)
     return np.concatenate([data["x"], data["x_test"]]), np.concatenate([data["y"], data["y_test"]])
