@@ -1,5 +1,4 @@
 """Jacobian-chain costs against the textbook matrix-chain example and brute force."""
-import itertools
 
 import numpy as np
 import pytest

@@ -1,12 +1,12 @@
 """revolve_steps against Griewank's example and a brute-force dynamic programme."""
-from functools import lru_cache
+from functools import cache, partial
 
 import pytest
 
 from deepgrad.lab.checkpointing import optimal_split, revolve_steps
 
 
-@lru_cache(maxsize=None)
+@cache
 def brute_force(l, c):
     """Try every first checkpoint position m: advance m, reverse the rest with c - 1, then the head."""
     if l == 1:
@@ -41,7 +41,7 @@ def test_revolve_gradient_equals_plain_reverse_mode():
 
     rng = np.random.default_rng(0)
     Ws = [rng.standard_normal((4, 4)) / 2 for _ in range(12)]
-    steps = [(lambda W: lambda x: dg.tanh(x @ W))(W) for W in Ws]
+    steps = [partial(lambda x, W: dg.tanh(x @ W), W=W) for W in Ws]
     x0, x_bar = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
 
     def chain(x):

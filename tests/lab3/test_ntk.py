@@ -24,7 +24,7 @@ def test_depth_zero_is_the_linear_kernel_and_kernels_are_psd():
     np.testing.assert_allclose(T, S)
     S, T = analytic_ntk(X, 3, 1.3, 0.1)
     assert np.linalg.eigvalsh(S).min() > -1e-12 and np.linalg.eigvalsh(T).min() > -1e-12
-    S12, T12 = analytic_ntk(X[:2], 3, 1.3, 0.1, X2=X)
+    _, T12 = analytic_ntk(X[:2], 3, 1.3, 0.1, X2=X)
     # k_0 = (pi - theta) / 2 pi has infinite slope at theta = 0: coincident points computed along
     # two float paths agree to sqrt(machine epsilon) there, not to 1e-12
     np.testing.assert_allclose(T12, T[:2], rtol=1e-7)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -60,7 +60,7 @@ def optimal_order(dims):
     if L < 1:
         raise ValueError("a chain needs at least two sizes d_0, d_1")
 
-    @lru_cache(maxsize=None)
+    @cache
     def best(i, j):
         if i == j:
             return 0, i
@@ -111,7 +111,8 @@ def _resolve(dims, order):
     if order == "optimal":
         return optimal_order(dims)[1]
     if isinstance(order, str):
-        raise ValueError(f"order must be 'forward', 'reverse', 'optimal' or a bracketing, not {order!r}")
+        raise ValueError(f"order must be 'forward', 'reverse', 'optimal' or a bracketing, "  # noqa: TRY004
+                         f"not {order!r}")
     return order
 
 
@@ -217,7 +218,8 @@ def run(*, quick: bool = False, seed: int = 0, budget: float = 0.1) -> AdCostRes
             J = accumulate(jacobians, order)
             max_error = max(max_error, float(np.abs(J - reference).max()))
             with threadpool_limits(1):
-                times[name][order] = _seconds_per_call(lambda: accumulate(jacobians, order), budget)
+                times[name][order] = _seconds_per_call(
+                    lambda J=jacobians, o=order: accumulate(J, o), budget)
         predicted = min(ORDERS, key=lambda o: costs[name][o])
         measured = min(ORDERS, key=lambda o: times[name][o])
         agrees[name] = bool(costs[name][predicted] == costs[name][measured])

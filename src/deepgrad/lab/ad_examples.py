@@ -13,7 +13,8 @@ Example 2, f(x) = 10 log(1 + exp(-2x)) = f5(f4(f3(f2(f1(x))))) with f1 = -2x, f2
 f4 = log, f5 = 10 z. Forward alpha_k = f_k(alpha_{k-1}) (alpha_0 = x); backward
 beta_5 = f5'(alpha_4), beta_k = beta_{k+1} f_k'(alpha_{k-1}), so beta_1 = f'(x) = -20 e^{-2x} /
 (1 + e^{-2x}). Every value in both tables is read off deepgrad's own forward pass and backward
-hooks, and checked against these hand-derived formulas in the tests.
+hooks, and checked against these hand-derived formulas in the tests; ``deepgrad.to_dot`` gives
+each graph as Graphviz text (in the JSON), which ``dot -Tpng`` draws.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 import deepgrad.engine.primitives as P
+from deepgrad.engine.dot import to_dot
 from deepgrad.engine.tensor import Tensor
 
 
@@ -30,6 +32,8 @@ from deepgrad.engine.tensor import Tensor
 class AdExamplesResult:
     graph: list  # rows {node, op, inputs, value, adjoint} of sin(x1) + x1 x2
     chain: list  # rows {k, f_k, alpha, beta} of 10 log(1 + exp(-2x))
+    graph_dot: str  # deepgrad.to_dot of each graph (Graphviz text; `dot -Tpng` draws it)
+    chain_dot: str
     x1: float
     x2: float
     x: float
@@ -51,10 +55,11 @@ def graph_example(x1, x2):
     nodes = {"w1": (w1, "x1", []), "w2": (w2, "x2", []), "w3": (w3, "w1 * w2", ["w1", "w2"]),
              "w4": (w4, "sin(w1)", ["w1"]), "w5": (w5, "w3 + w4", ["w3", "w4"])}
     adjoints = _record({k: v[0] for k, v in nodes.items() if v[0].grad_fn is not None})
+    dot = to_dot(w5, names={"x1": w1, "x2": w2})
     w5.backward()
     adjoints.update(w1=float(w1.grad.data), w2=float(w2.grad.data))
     return [{"node": k, "op": op, "inputs": inputs, "value": float(t.data), "adjoint": adjoints[k]}
-            for k, (t, op, inputs) in nodes.items()]
+            for k, (t, op, inputs) in nodes.items()], dot
 
 
 CHAIN = [("f1(z) = -2 z", lambda z: -2 * z), ("f2(z) = exp(z)", P.exp),
@@ -67,17 +72,19 @@ def chain_example(x):
     for _, f in CHAIN:
         alphas.append(f(alphas[-1]))
     adjoints = _record({k: a for k, a in enumerate(alphas[1:-1], start=1)})
+    dot = to_dot(alphas[-1], names={"x": alphas[0]})
     alphas[-1].backward()
     adjoints[0] = float(alphas[0].grad.data)
     adjoints[len(CHAIN)] = 1.0
     # beta_k = d f / d alpha_{k-1}: the adjoint of f_k's input
     return [{"k": k, "f_k": CHAIN[k - 1][0], "alpha": float(alphas[k].data),
-             "beta": adjoints[k - 1]} for k in range(1, len(CHAIN) + 1)]
+             "beta": adjoints[k - 1]} for k in range(1, len(CHAIN) + 1)], dot
 
 
 def run(*, quick: bool = False, seed: int = 0, x1: float = 2.0, x2: float = 3.0,
         x: float = 0.5) -> AdExamplesResult:
-    return AdExamplesResult(graph_example(x1, x2), chain_example(x), x1, x2, x)
+    (graph, graph_dot), (chain, chain_dot) = graph_example(x1, x2), chain_example(x)
+    return AdExamplesResult(graph, chain, graph_dot, chain_dot, x1, x2, x)
 
 
 def plot(result: AdExamplesResult) -> Figure:

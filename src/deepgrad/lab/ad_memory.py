@@ -25,6 +25,7 @@ from __future__ import annotations
 import time
 import tracemalloc
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -63,6 +64,10 @@ def _timed(fn):
     return out, time.perf_counter() - start
 
 
+def _tanh_layer(W):
+    return lambda x: P.tanh(P.matmul(x, W))
+
+
 def run(*, quick: bool = False, seed: int = 0, depth: int = 64, batch: int = 256,
         width: int = 64, checkpoints: int = 4) -> AdMemoryResult:
     """Times are taken without tracing and on one thread; forward mode's memory is that of its
@@ -74,7 +79,7 @@ def run(*, quick: bool = False, seed: int = 0, depth: int = 64, batch: int = 256
     rng = np.random.default_rng(seed)
     Ws = [rng.standard_normal((width, width)) / np.sqrt(width) for _ in range(depth)]
     x0 = rng.standard_normal((batch, width))
-    layers = [(lambda W: lambda x: P.tanh(P.matmul(x, W)))(W) for W in Ws]
+    layers = [_tanh_layer(W) for W in Ws]
     loss = lambda x: 0.5 * P.sum(x * x)
 
     def net(x, blocks=layers):
@@ -85,8 +90,8 @@ def run(*, quick: bool = False, seed: int = 0, depth: int = 64, batch: int = 256
     def store_all():
         return np.asarray(grad(lambda x: loss(net(x)))(x0).data)
 
-    seg = max(1, int(round(np.sqrt(depth))))
-    segments = [(lambda fs: lambda x: net(x, fs))(layers[i:i + seg]) for i in range(0, depth, seg)]
+    seg = max(1, round(np.sqrt(depth)))
+    segments = [partial(net, blocks=layers[i:i + seg]) for i in range(0, depth, seg)]
 
     def sqrt_segments():
         def f(x):

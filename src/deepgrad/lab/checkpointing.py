@@ -22,7 +22,7 @@ Storing everything (c >= l - 1) costs t = l - 1; one checkpoint costs l (l - 1) 
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from math import comb
 
 import numpy as np
@@ -42,7 +42,7 @@ def revolve_steps(l: int, c: int) -> int:
     return r * l - comb(c + r, c + 1)
 
 
-@lru_cache(maxsize=None)
+@cache
 def optimal_split(l: int, c: int) -> tuple[int, int]:
     """(t(l, c), best first advance m) by the dynamic programme in the module docstring."""
     if l == 1:

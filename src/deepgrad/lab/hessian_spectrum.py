@@ -22,6 +22,7 @@ is at least lambda_max(H) for every partition (Jensen): smaller batches see shar
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -59,7 +60,7 @@ def _blobs(rng, n, K):
 
 
 def _mlp(widths):
-    shapes = [s for i, o in zip(widths[:-1], widths[1:]) for s in ((o, i), (o,))]
+    shapes = [s for i, o in pairwise(widths) for s in ((o, i), (o,))]
     sizes = [int(np.prod(s)) for s in shapes]
 
     def logits(w, X):

@@ -102,10 +102,10 @@ def run(*, quick: bool = False, seed: int = 0,
             A = rng.standard_normal((m, m)) + m * np.eye(m)
             B = rng.standard_normal((m, m)) + m * np.eye(m)
             y = rng.standard_normal(m * m)
-            kron_t.append(_best_time(lambda: mc.kron_solve(A, B, y)))
+            kron_t.append(_best_time(lambda A=A, B=B, y=y: mc.kron_solve(A, B, y)))
             if m <= dense_max:
                 K = mc.kron(A, B)
-                dense_t.append(_best_time(lambda: np.linalg.solve(K, y)))
+                dense_t.append(_best_time(lambda K=K, y=y: np.linalg.solve(K, y)))
     sizes = np.array([m * m for m in factor_sizes], dtype=float)
     # fit each slope on its three largest sizes, where the O(.) term dominates Python overheads
     slope = lambda t: float(np.polyfit(np.log(sizes[len(t) - 3:len(t)]), np.log(t[-3:]), 1)[0])

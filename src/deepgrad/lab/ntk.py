@@ -29,13 +29,14 @@ With w_std^2 = 2 the diagonal is preserved: Sigma^{l+1}(x, x) = Sigma^l(x, x) + 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 from matplotlib.figure import Figure
 
+from deepgrad.engine.tensor import Tensor
 from deepgrad.nn.module import Module
 from deepgrad.nn.parameter import Parameter
-from deepgrad.engine.tensor import Tensor
 
 
 def _arccos_kernels(S, d1, d2):
@@ -96,7 +97,7 @@ class NTKMLP(Module):
 
     def __init__(self, widths, w_std=1.0, b_std=0.0, seed=0):
         rng = np.random.default_rng(seed)
-        self.layers = [NTKDense(i, o, w_std, b_std, rng) for i, o in zip(widths[:-1], widths[1:])]
+        self.layers = [NTKDense(i, o, w_std, b_std, rng) for i, o in pairwise(widths)]
 
     def forward(self, x):
         for layer in self.layers[:-1]:
