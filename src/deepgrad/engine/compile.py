@@ -192,7 +192,7 @@ class Trace:
         self.counter = 0
         self.inputs = []
         for a in args:
-            arr = a.data if isinstance(a, Tensor) else np.asarray(a)
+            arr = a.data if isinstance(a, Tensor) else a
             if isinstance(a, Tensor) and a.requires_grad:
                 self.fail("an argument of the step requires grad (pass data, keep parameters "
                           "in the model)")

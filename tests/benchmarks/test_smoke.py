@@ -1,0 +1,147 @@
+"""Smoke test of the benchmark suite and of deepgrad.compile: tiny sizes, no timing assertions.
+
+Every workload runs for deepgrad (eager and compiled) through the suite's own code; compiled
+steps must leave parameters bit-identical to eager steps, and fall back to eager with a warning
+when the step branches on data or is called with other shapes.
+"""
+
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import deepgrad as dg  # noqa: E402
+from benchmarks import run as bench  # noqa: E402
+from benchmarks import workloads as W  # noqa: E402
+from benchmarks.peers import deepgrad_peer  # noqa: E402
+from benchmarks.report import markdown  # noqa: E402
+from deepgrad.engine.compile import CompileWarning, compile, effect  # noqa: E402
+
+
+def _optim_hooked():
+    from deepgrad.optim.optimizer import Optimizer
+
+    return hasattr(Optimizer.step, "__wrapped__") and hasattr(Optimizer.zero_grad, "__wrapped__")
+
+
+needs_optim_hook = pytest.mark.skipif(
+    not _optim_hooked(), reason="Optimizer.step/zero_grad are not marked @effect yet")
+
+
+def test_every_workload_runs_tiny_for_deepgrad(tmp_path):
+    cfg = bench.parse(["--tiny", "--quiet", "--out", str(tmp_path)])
+    results = {"environment": bench.environment(), "config": {}, "workloads": {},
+               "gemm_peak": bench.gemm_peak(sizes=(64,), repeats=1)}
+    for peer in ("numpy", "deepgrad", "deepgrad_compile"):
+        for name, r in bench.run_peer(peer, cfg, lambda *a: None).items():
+            results["workloads"].setdefault(name, {})[peer] = r
+    spec = bench.tiny_spec(W.W5)
+    for peer in ("numpy", "deepgrad"):
+        results["workloads"].setdefault("W5", {})[peer] = bench.bench_train(peer, spec, cfg)
+    wl = results["workloads"]
+    assert set(wl) == {"W1", "W2", "W3", "W4", "W5", "W6"}
+    for name, res in wl.items():
+        for peer, r in res.items():
+            assert "error" not in r, (name, peer, r)
+    for name in ("W1", "W2", "W3", "W5"):  # the same model from the same weights: same loss
+        ref = wl[name]["numpy"]["loss_after_steps"]
+        assert wl[name]["deepgrad"]["loss_after_steps"] == pytest.approx(ref, rel=1e-4)
+    assert np.isfinite(wl["W4"]["deepgrad"]["hvp_over_grad"])
+    assert 0 <= wl["W6"]["deepgrad"]["test_accuracy"] <= 1
+    text = markdown(results)
+    assert "deepgrad eager / peer" in text and "| W1 speed |" in text
+
+
+def _pair(spec):
+    init = W.init_params(spec)
+    x, y = W.batch_data(spec)
+    eager = deepgrad_peer.Trainer(spec, init)
+    compiled = deepgrad_peer.Trainer(spec, init, compiled=True)
+    return eager, compiled, eager.prepare(x, y)
+
+
+@needs_optim_hook
+@pytest.mark.parametrize("name", ["W1", "W2"])
+def test_compile_is_bit_identical_to_eager(name):
+    spec = bench.tiny_spec(W.SPECS[name])
+    eager, compiled, batch = _pair(spec)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CompileWarning)
+        for _ in range(4):
+            le = eager.step(*batch)
+            lc = compiled.step(*batch)
+            assert np.array_equal(le.data, lc.data)
+    assert compiled.step.fallback_reason is None
+    assert "_matmul" in compiled.step.source  # really replayed, with buffered linear layers
+    for p, q in zip(eager.model.parameters(), compiled.model.parameters()):
+        assert np.array_equal(p.data, q.data)
+        assert np.array_equal(p.grad.data, q.grad.data)
+
+
+def _sgd_model(seed=0):
+    rng = np.random.default_rng(seed)
+    w = dg.tensor(rng.standard_normal((3, 4)).astype(np.float32), requires_grad=True)
+    b = dg.tensor(np.zeros(3, np.float32), requires_grad=True)
+
+    @effect
+    def update(lr=0.1):  # a hand-written in-place update, replayed as a call
+        for p in (w, b):
+            p.data -= lr * p.grad.data
+            p.grad = None
+
+    def step(x, y):
+        loss = dg.mean((dg.relu(dg.linear(x, w, b)) - y) ** 2)
+        loss.backward()
+        update()
+        return loss
+
+    return (w, b), step
+
+
+def test_compile_replays_a_hand_written_step_bit_identically():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((5, 4)).astype(np.float32)
+    y = rng.standard_normal((5, 3)).astype(np.float32)
+    p_eager, step = _sgd_model()
+    p_comp, step2 = _sgd_model()
+    cstep = compile(step2)
+    for _ in range(5):
+        assert np.array_equal(step(x, y).data, cstep(x, y).data)
+    assert cstep.fallback_reason is None and cstep.source is not None
+    for p, q in zip(p_eager, p_comp):
+        assert np.array_equal(p.data, q.data)
+
+
+def test_compile_falls_back_with_a_warning_on_a_data_dependent_branch():
+    (w, b), _ = _sgd_model()
+
+    def step(x):
+        out = dg.linear(x, w, b)
+        if out.sum().item() > 0:  # a branch on data: a replay could not follow it
+            out = out * 2.0
+        return out.sum()
+
+    cstep = compile(step)
+    x = np.ones((2, 4), np.float32)
+    with pytest.warns(CompileWarning, match="falls back to eager"):
+        first = cstep(x)
+    assert "traced data" in cstep.fallback_reason
+    assert np.array_equal(cstep(x).data, step(x).data) and np.array_equal(first.data, step(x).data)
+
+
+def test_compile_runs_other_shapes_eagerly_with_a_warning():
+    rng = np.random.default_rng(1)
+    _, step = _sgd_model()
+    cstep = compile(step)
+    x, y = rng.standard_normal((5, 4)).astype(np.float32), np.zeros((5, 3), np.float32)
+    cstep(x, y)
+    with pytest.warns(CompileWarning, match="runs eagerly"):
+        cstep(x[:2], y[:2])
+    assert cstep.fallback_reason is None  # the recording is kept for the traced shapes
+    cstep(x, y)
