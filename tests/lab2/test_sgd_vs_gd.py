@@ -1,0 +1,17 @@
+import matplotlib.figure
+import numpy as np
+
+from deepgrad.lab import sgd_vs_gd
+
+
+def test_quick_run_unbiased_gradients_and_noise_floor():
+    result = sgd_vs_gd.run(quick=True)
+    assert result.unbiased_max_abs_error < 1e-12
+    # GD converges to the least-squares solution; SGD (B = 1) only gets near it
+    assert np.linalg.norm(result.paths["GD"][-1] - result.theta_star) < 1e-3
+    # noise floor: first order in the step, gamma tr(C) / 4 at small steps
+    floor, theory = result.noise_floor, result.noise_floor_theory
+    np.testing.assert_allclose(floor[:2], theory[:2], rtol=0.15)
+    slope = np.polyfit(np.log(result.learning_rates), np.log(floor), 1)[0]
+    assert 0.85 < slope < 1.2
+    assert isinstance(sgd_vs_gd.plot(result), matplotlib.figure.Figure)
