@@ -14,30 +14,44 @@ from __future__ import annotations
 
 import os
 
-# Threads are fixed before NumPy, torch or JAX start their pools: 2 for every peer.
-THREADS = 2
-os.environ.setdefault("OPENBLAS_NUM_THREADS", str(THREADS))
-os.environ.setdefault("OMP_NUM_THREADS", str(THREADS))
-os.environ.setdefault("XLA_FLAGS", f"--xla_cpu_multi_thread_eigen=true "
-                                   f"intra_op_parallelism_threads={THREADS}")
-os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
-import argparse  # noqa: E402
-import datetime  # noqa: E402
-import json  # noqa: E402
-import platform  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-import traceback  # noqa: E402
-import warnings  # noqa: E402
-from pathlib import Path  # noqa: E402
+def _threads(argv):
+    """``--threads N`` from the command line (2 unless given): read before NumPy is imported."""
+    for i, a in enumerate(argv):
+        if a == "--threads" and i + 1 < len(argv):
+            return int(argv[i + 1])
+        if a.startswith("--threads="):
+            return int(a.split("=", 1)[1])
+    return 2
 
-import numpy as np  # noqa: E402
 
-from benchmarks import workloads as W  # noqa: E402
-from benchmarks.peers import LABELS, PEERS, load  # noqa: E402
+# Threads are fixed before NumPy, torch or JAX start their pools: 2 for every peer by default.
+# (Imported by a test, after NumPy, this module leaves the environment alone.)
+THREADS = _threads(__import__("sys").argv)
+if "numpy" not in __import__("sys").modules:
+    os.environ["OPENBLAS_NUM_THREADS"] = str(THREADS)
+    os.environ["OMP_NUM_THREADS"] = str(THREADS)
+    os.environ["XLA_FLAGS"] = (
+        f"--xla_cpu_multi_thread_eigen={'true' if THREADS > 1 else 'false'} "
+        f"intra_op_parallelism_threads={THREADS}")
+    os.environ.setdefault("JAX_PLATFORMS", "cpu")
+
+import argparse
+import datetime
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import traceback
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks import workloads as W
+from benchmarks.peers import PEERS, load
 
 HERE = Path(__file__).resolve().parent
 TRAIN_WORKLOADS = ("W1", "W2", "W3", "W5")
@@ -113,7 +127,7 @@ def bench_train(peer, spec, cfg, check_steps=3):
 # --------------------------------------------------------------------------- W3 peak, W4, W6
 
 def gemm_peak(sizes=(1024, 2048), repeats=5):
-    """The machine's float32 GEMM rate through NumPy (2 threads): best GFLOP/s over sizes."""
+    """The machine's float32 GEMM rate through NumPy (THREADS threads): best GFLOP/s over sizes."""
     best = 0.0
     per_size = {}
     rng = np.random.default_rng(0)
@@ -121,7 +135,8 @@ def gemm_peak(sizes=(1024, 2048), repeats=5):
         a = rng.standard_normal((n, n)).astype(np.float32)
         b = rng.standard_normal((n, n)).astype(np.float32)
         c = np.empty((n, n), np.float32)
-        t = timeit(lambda: np.matmul(a, b, out=c), repeats=repeats, min_time=0.3, warmup=1)
+        t = timeit(lambda a=a, b=b, c=c: np.matmul(a, b, out=c), repeats=repeats,
+                   min_time=0.3, warmup=1)
         rate = 2 * n ** 3 / t["min"] / 1e9
         per_size[n] = {"gflops_best": rate, "gflops_median": 2 * n ** 3 / t["median"] / 1e9}
         best = max(best, rate)
@@ -231,16 +246,16 @@ def environment():
     }
     try:
         info["numpy_config"] = np.show_config(mode="dicts")
-    except Exception:  # pragma: no cover
-        pass
+    except Exception:  # noqa: BLE001  (an old NumPy without mode=)
+        info["numpy_config"] = None
     for mod in ("torch", "jax", "sklearn", "autograd", "deepgrad"):
         try:
             info[mod] = __import__(mod).__version__
-        except Exception:
+        except Exception:  # noqa: BLE001  (no __version__)
             try:
                 from importlib.metadata import version
                 info[mod] = version(mod)
-            except Exception:
+            except Exception:  # noqa: BLE001
                 info[mod] = None
     return info
 
@@ -271,7 +286,7 @@ def run_peer(peer, cfg, log):
     def attempt(fn):
         try:
             return fn()
-        except Exception as e:  # a peer that fails is reported, not fatal
+        except Exception as e:  # noqa: BLE001  (a peer that fails is reported, not fatal)
             if cfg.debug:
                 traceback.print_exc()
             msg = str(e).strip().splitlines()[0][:300] if str(e).strip() else ""
@@ -280,11 +295,11 @@ def run_peer(peer, cfg, log):
     for name in cfg.only:
         if name in ("W1", "W2", "W3") and peer != "sklearn":
             spec = tiny_spec(W.SPECS[name]) if cfg.tiny else W.SPECS[name]
-            out[name] = attempt(lambda: bench_train(peer, spec, cfg))
+            out[name] = attempt(lambda spec=spec: bench_train(peer, spec, cfg))
             log(f"{name} {peer}: {_brief(out[name])}")
         elif name == "W4" and peer in HVP_PEERS:
             spec = tiny_spec(W.W2) if cfg.tiny else W.W2
-            out[name] = attempt(lambda: bench_hvp(peer, spec, cfg))
+            out[name] = attempt(lambda spec=spec: bench_hvp(peer, spec, cfg))
             log(f"W4 {peer}: HVP/grad {out[name].get('hvp_over_grad', out[name].get('error'))}")
         elif name == "W6" and not (cfg.tiny and peer == "sklearn"):
             out[name] = attempt(lambda: bench_digits(peer, cfg))
@@ -296,7 +311,7 @@ def run_peer(peer, cfg, log):
 
 def _child(args, cfg, timeout=480):
     """Run ``python -m benchmarks.run <args>`` and return the JSON it prints after RESULT."""
-    cmd = [sys.executable, "-m", "benchmarks.run", *args,
+    cmd = [sys.executable, "-m", "benchmarks.run", *args, "--threads", str(cfg.threads),
            "--only", ",".join(cfg.only), "--repeats", str(cfg.repeats),
            "--min-time", str(cfg.min_time), "--epochs", str(cfg.epochs)]
     if cfg.tiny:
@@ -304,7 +319,7 @@ def _child(args, cfg, timeout=480):
     if cfg.quiet:
         cmd.append("--quiet")
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=None if not cfg.quiet else
-                          subprocess.PIPE, text=True, cwd=HERE.parent, timeout=timeout,
+                          subprocess.PIPE, text=True, check=False, cwd=HERE.parent, timeout=timeout,
                           env=os.environ.copy())
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
@@ -332,7 +347,7 @@ def run(cfg):
     for peer in peers:
         try:
             got = _child(["--child", peer], cfg)
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001  (reported in the table)
             got = {name: {"error": f"{type(e).__name__}: {str(e)[:300]}"} for name in cfg.only
                    if name != "W5"}
         for name, r in got.items():
@@ -343,7 +358,7 @@ def run(cfg):
                 continue
             try:
                 wl["W5"][peer] = _child(["--w5-child", peer], cfg)
-            except Exception as e:
+            except Exception as e:  # noqa: BLE001  (reported in the table)
                 wl["W5"][peer] = {"error": f"{type(e).__name__}: {str(e)[:300]}"}
             r = wl["W5"][peer]
             log(f"W5 {peer}: {_brief(r)}" + (f"; training memory {r['train_memory_mib']:.0f} MiB"
@@ -386,6 +401,7 @@ def parse(argv=None):
     p.add_argument("--repeats", type=int, default=7)
     p.add_argument("--min-time", type=float, default=0.25, help="seconds per timed repeat")
     p.add_argument("--epochs", type=int, default=W.W6_EPOCHS)
+    p.add_argument("--threads", type=int, default=THREADS, help="threads for every peer (2)")
     p.add_argument("--tiny", action="store_true", help="tiny sizes, few repeats (smoke test)")
     p.add_argument("--out", default=str(HERE))
     p.add_argument("--quiet", action="store_true")

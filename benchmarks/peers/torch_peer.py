@@ -8,15 +8,17 @@ import numpy as np
 def unavailable():
     try:
         import torch  # noqa: F401
-    except Exception as e:  # pragma: no cover
+    except Exception as e:  # noqa: BLE001  (any import failure skips the peer)
         return f"torch not importable: {e}"
     return None
 
 
 def _torch():
+    import os
+
     import torch
 
-    torch.set_num_threads(2)
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))  # run.py sets it (2)
     return torch
 
 

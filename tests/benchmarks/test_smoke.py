@@ -16,12 +16,13 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import deepgrad as dg  # noqa: E402
-from benchmarks import run as bench  # noqa: E402
-from benchmarks import workloads as W  # noqa: E402
-from benchmarks.peers import deepgrad_peer  # noqa: E402
-from benchmarks.report import markdown  # noqa: E402
-from deepgrad.engine.compile import CompileWarning, compile, effect  # noqa: E402
+from benchmarks import run as bench
+from benchmarks import workloads as W
+from benchmarks.peers import deepgrad_peer
+from benchmarks.report import markdown
+
+import deepgrad as dg
+from deepgrad.engine.compile import CompileWarning, compile, effect
 
 
 def _optim_hooked():

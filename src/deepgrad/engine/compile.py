@@ -171,7 +171,7 @@ def _plain(a):
 class _Slot:
     """A value of the program: an argument, a parameter, a constant, or an instruction's result."""
 
-    __slots__ = ("name", "kind", "value", "buffered")
+    __slots__ = ("buffered", "kind", "name", "value")
 
     def __init__(self, name, kind, value):
         self.name, self.kind, self.value, self.buffered = name, kind, value, False
@@ -406,7 +406,7 @@ def _generate(trace, result_slots):
     for inst in trace.lines:
         kind = inst[0]
         if kind == "param":
-            _, slot, tensor = inst
+            _, slot, _ = inst
             body.append(f"{slot.name} = P{slot.name}.data")
         elif kind == "apply":
             _, slot, prim, ins, params, wrap = inst
@@ -595,7 +595,7 @@ class CompiledStep:
             return result
         src, ns = _generate(trace, result_slots)
         code = builtins.compile(src, f"<deepgrad.compile {self._name()}>", "exec")
-        exec(code, ns)
+        exec(code, ns)  # noqa: S102  (our own generated source, shown in .source)
         self.source = src
         self._replay = ns["replay"]
         self._signature = _signature(args)
