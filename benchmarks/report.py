@@ -145,7 +145,11 @@ def targets(results):
             continue
         key = "s_per_epoch" if kind == "epoch" else "s_per_step"
         r = _speed_ratio(wl[name], ours, peer, key)
-        lines.append(f"- {label}: {_fmt(r)}x — {'met' if r is not None and r >= th else 'MISSED'}")
+        note = ""
+        if wl[name].get(ours, {}).get("fell_back_to_eager"):
+            note = f" (the compiled step FELL BACK TO EAGER: {wl[name][ours]['fell_back_to_eager']})"
+        lines.append(f"- {label}: {_fmt(r)}x — {'met' if r is not None and r >= th else 'MISSED'}"
+                     f"{note}")
     if "W3" in wl and "gemm_peak" in results:
         f = wl["W3"].get("deepgrad", {}).get("fraction_of_gemm_peak")
         lines.append(f"- W3 eager >= 80% of GEMM peak: {_fmt(100 * f if f else None, 0)}% — "

@@ -119,6 +119,9 @@ def bench_train(peer, spec, cfg, check_steps=3):
         loss = tr.loss(x, y)
         t = timeit(lambda: tr.step(*batch), tr.sync, cfg.repeats, cfg.min_time)
     out = {"loss_after_steps": loss, "first_call_s": first, "s_per_step": t}
+    reason = getattr(tr.step, "fallback_reason", None)  # deepgrad.compile gave up: say so
+    if reason:
+        out["fell_back_to_eager"] = reason
     if caught:
         out["warnings"] = sorted({str(w.message).splitlines()[0] for w in caught})
     return out

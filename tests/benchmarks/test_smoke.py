@@ -85,7 +85,7 @@ def test_compile_is_bit_identical_to_eager(name):
         assert np.array_equal(p.grad.data, q.grad.data)
 
 
-def _sgd_model(seed=0):
+def _sgd_model(seed=0, clear=True):
     rng = np.random.default_rng(seed)
     w = dg.tensor(rng.standard_normal((3, 4)).astype(np.float32), requires_grad=True)
     b = dg.tensor(np.zeros(3, np.float32), requires_grad=True)
@@ -94,7 +94,8 @@ def _sgd_model(seed=0):
     def update(lr=0.1):  # a hand-written in-place update, replayed as a call
         for p in (w, b):
             p.data -= lr * p.grad.data
-            p.grad = None
+            if clear:
+                p.grad = None
 
     def step(x, y):
         loss = dg.mean((dg.relu(dg.linear(x, w, b)) - y) ** 2)
@@ -105,18 +106,21 @@ def _sgd_model(seed=0):
     return (w, b), step
 
 
-def test_compile_replays_a_hand_written_step_bit_identically():
+@pytest.mark.parametrize("clear", [True, False])  # False: .grad accumulates over steps
+def test_compile_replays_a_hand_written_step_bit_identically(clear):
     rng = np.random.default_rng(1)
     x = rng.standard_normal((5, 4)).astype(np.float32)
     y = rng.standard_normal((5, 3)).astype(np.float32)
-    p_eager, step = _sgd_model()
-    p_comp, step2 = _sgd_model()
+    p_eager, step = _sgd_model(clear=clear)
+    p_comp, step2 = _sgd_model(clear=clear)
     cstep = compile(step2)
     for _ in range(5):
         assert np.array_equal(step(x, y).data, cstep(x, y).data)
     assert cstep.fallback_reason is None and cstep.source is not None
     for p, q in zip(p_eager, p_comp):
         assert np.array_equal(p.data, q.data)
+        assert (p.grad is None) == (q.grad is None)
+        assert p.grad is None or np.array_equal(p.grad.data, q.grad.data)
 
 
 def test_compile_falls_back_with_a_warning_on_a_data_dependent_branch():
