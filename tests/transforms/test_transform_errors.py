@@ -152,8 +152,3 @@ def test_unravel_wrong_length():
     with pytest.raises(ValueError, match=r"vector of length 7, got shape \(6,\)"):
         unravel(np.ones(6))
 
-
-def test_double_backward_through_checkpoint_is_refused():
-    f = lambda v: dg.sum(dg.checkpoint(lambda h: dg.tanh(h) * h, v))  # noqa: E731
-    with pytest.raises(NotImplementedError, match="checkpoint: double backward"):
-        dg.grad(dg.grad(f))(np.float64(0.3))

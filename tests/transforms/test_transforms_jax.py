@@ -546,6 +546,19 @@ def _j_three_blocks(x, w):
     return x
 
 
+def test_double_backward_through_checkpoint():
+    """grad(grad(f)) and hessian through a checkpointed block equal the plain block's."""
+    block = lambda h: dg.tanh(h) * h  # noqa: E731
+    f = lambda v: dg.sum(dg.checkpoint(block, v))  # noqa: E731
+    g = lambda v: dg.sum(block(v))  # noqa: E731
+    x0 = np.float64(0.3)
+    np.testing.assert_array_equal(dg.grad(dg.grad(f))(x0).data, dg.grad(dg.grad(g))(x0).data)
+    v = rng.standard_normal(3)
+    np.testing.assert_allclose(dg.hessian(f)(v).data, dg.hessian(g)(v).data, rtol=1e-14)
+    theirs = jax.hessian(lambda v: jnp.sum(jax.checkpoint(lambda h: jnp.tanh(h) * h)(v)))(v)
+    np.testing.assert_allclose(dg.hessian(f)(v).data, theirs, rtol=1e-12, atol=1e-14)
+
+
 def test_checkpoint_forward_stores_no_intermediate_graph():
     """The checkpointed block is one node: its inner ops are not in the recorded graph."""
     W, b = _blocks(0, 1)[0]
