@@ -35,6 +35,12 @@ What cannot be replayed makes the compiled function fall back to eager, with a w
 
 As with ``jax.jit``, other Python side effects of ``step_fn`` (printing, counters) happen once, at
 trace time; a random generator other than deepgrad's global one is frozen at its traced draw.
+Buffers are reused: a parameter's ``.grad`` array is rewritten by the next replay (as PyTorch's
+in-place gradients); the returned Tensors are fresh.
+
+Measured (W1 2-16-16-1 SGD, 1 BLAS thread, shared machine): eager ~8,800 steps/s, compiled
+~24,000, hand-written NumPy ~24,000; about half of a compiled step is the NumPy calls themselves,
+a quarter the optimiser's own Python (``SGD.step``).
 """
 
 from __future__ import annotations
