@@ -63,7 +63,7 @@ class Trainer:
 
             opt.step, opt.zero_grad = effect(opt.step), effect(opt.zero_grad)
 
-            def step(x, y):  # noqa: F811  (the same step, label check marked as a check)
+            def step(x, y):  # the same step, its label check marked as a check
                 opt.zero_grad()
                 with validation():
                     loss = loss_fn(model(x), y)
