@@ -1,6 +1,6 @@
 """Per-op overhead of deepgrad's tape next to raw NumPy and PyTorch eager, in one process.
 
-    .venv/bin/python -m benchmarks.op_overhead          # or: .venv/bin/python benchmarks/op_overhead.py
+    .venv/bin/python -m benchmarks.op_overhead          # or as a script: benchmarks/op_overhead.py
     .venv/bin/python -m benchmarks.op_overhead --quick  # fewer repeats (a smoke run)
 
 Measures (issue 2, "Speed"):
@@ -35,9 +35,8 @@ import platform  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
-from pathlib import Path  # noqa: E402
-
 import warnings  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -329,7 +328,7 @@ def main(argv=None):
     cg_t = mlp["backward(create_graph=True)", "torch (1 thread)"]["median"]
     print("\n### create_graph overhead (forward + backward of the MLP step)\n")
     print(f"deepgrad: backward() {us(fb)} us, backward(create_graph=True) {us(cg)} us "
-          f"-> recording the backward costs {cg / fb:.2f}x; a plain backward does not pay it.")
+          f"-> recording the backward pass costs {cg / fb:.2f}x a plain step")
     print(f"torch (1 thread): backward() {us(fb_t)} us, backward(create_graph=True) {us(cg_t)} us "
           f"-> {cg_t / fb_t:.2f}x")
     if args.json:

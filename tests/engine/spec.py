@@ -107,7 +107,8 @@ def _pad_torch(pad_width):
 
 
 def _row(name, dg_fn, torch_fn, *args, **kw):
-    return Spec(name, dg_fn, torch_fn, tuple(a if isinstance(a, Arg) else Arg(a) for a in args), **kw)
+    args = tuple(a if isinstance(a, Arg) else Arg(a) for a in args)
+    return Spec(name, dg_fn, torch_fn, args, **kw)
 
 
 A = Arg
@@ -267,7 +268,8 @@ SPECS = [
          (3, 4), A((3, 4), "probs")),
     _row("bce_with_logits[large-logits]",
          lambda z, y: dg.binary_cross_entropy_with_logits(z * 1000.0, y),
-         lambda z, y: F.binary_cross_entropy_with_logits(z * 1000.0, y), (3, 4), A((3, 4), "probs")),
+         lambda z, y: F.binary_cross_entropy_with_logits(z * 1000.0, y),
+         (3, 4), A((3, 4), "probs")),
     # ---------------------------------------------------------------- on the kinks (PyTorch only)
     _row("relu[at-0]", dg.relu, torch.relu, A((4, 5), "ties"), kink=True),
     _row("abs[at-0]", dg.abs, torch.abs, A((4, 5), "ties"), kink=True),

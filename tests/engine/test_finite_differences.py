@@ -13,7 +13,7 @@ SMOOTH = [s for s in SPECS if not s.kink]
 
 
 def _split(spec, arrays):
-    """The differentiable inputs (float64 arrays) and a function of them alone (labels, masks closed over)."""
+    """The differentiable inputs and a function of them alone (labels and masks closed over)."""
     diff = [i for i, a in enumerate(spec.args) if a.differentiable]
     consts = {i: dg.tensor(a) for i, a in enumerate(arrays) if not spec.args[i].differentiable}
 
