@@ -18,7 +18,8 @@ Bias and variance are measured from the fitted curves; the left side is measured
 with fresh noisy targets. Averaged over test points the two sides agree up to Monte Carlo error:
 `decomposition_max_gap` is the largest relative gap |error - (bias^2 + variance + noise)| / error
 over the degrees, `decomposition_max_standard_errors` the same gap in standard errors of the
-average over training sets of the terms that make it (eps^2 - sigma^2 + 2 eps (f - f_D)). Low degrees underfit (bias), high degrees overfit (variance): the U-curve.
+average over training sets of the terms that make it (eps^2 - sigma^2 + 2 eps (f - f_D)).
+Low degrees underfit (bias), high degrees overfit (variance): the U-curve.
 """
 from dataclasses import dataclass
 

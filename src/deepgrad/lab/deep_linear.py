@@ -31,6 +31,7 @@ entries. `effective_rank` (exp of the entropy of the normalised singular values,
 2007) of the end-to-end matrix, per depth.
 """
 from dataclasses import dataclass
+from itertools import pairwise
 
 import matplotlib.figure
 import numpy as np
@@ -82,7 +83,7 @@ def train(loss, weights, lr, steps, log_at=(), observe=None):
 
 def imbalance(weights):
     """D_l = W_{l+1}^T W_{l+1} - W_l W_l^T for l = 1..N-1."""
-    return [b.T @ b - a @ a.T for a, b in zip(weights[:-1], weights[1:])]
+    return [b.T @ b - a @ a.T for a, b in pairwise(weights)]
 
 
 def effective_rank(W):
@@ -120,7 +121,7 @@ def balancedness(rng, learning_rates, time, d=5, depth=4):
     drift = np.zeros((2, len(learning_rates)))
     for i, init in enumerate(inits):
         for j, lr in enumerate(learning_rates):
-            final, _ = train(loss, init, lr, int(round(time / lr)))
+            final, _ = train(loss, init, lr, round(time / lr))
             drift[i, j] = max(np.linalg.norm(a - b)
                               for a, b in zip(imbalance(final), imbalance(init)))
     return drift, max(np.linalg.norm(D) for D in imbalance(inits[1]))

@@ -102,7 +102,7 @@ def run(*, quick: bool = False, seed: int = 0, n_train: int = 0, draws: int = 0,
     train, test = order[:n], order[n:]
     X = X - X[train].mean(axis=0)
     Y_train = np.eye(10)[y[train]]
-    grid = np.array(sorted({int(round(r * n)) for r in ratios}))
+    grid = np.array(sorted({round(r * n) for r in ratios}))
     jobs = [(kind, N, k) for kind in KINDS for N in grid for k in range(draws)]
     # threads (LAPACK releases the GIL), one BLAS thread each: no oversubscribed cores
     with threadpool_limits(1):

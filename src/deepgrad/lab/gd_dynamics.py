@@ -146,7 +146,8 @@ def plot(result: GdDynamicsResult) -> matplotlib.figure.Figure:
     ax.contour(x, y, 0.5 * np.einsum("...i,ij,...j->...", pts, result.A, pts), 15,
                colors="grey", linewidths=0.5)
     for path, f in zip(result.quadratic_paths, result.quadratic_factors):
-        ax.plot(path[:, 0], path[:, 1], ".-", lw=0.8, label=rf"$\gamma$ = {f} x 2/$\lambda_{{max}}$")
+        ax.plot(path[:, 0], path[:, 1], ".-", lw=0.8,
+                label=rf"$\gamma$ = {f} x 2/$\lambda_{{max}}$")
     ax.set_xlim(-1.5, 1.5)
     ax.set_ylim(-1.5, 1.5)
     ax.set_aspect("equal")

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 import matplotlib.figure
 import numpy as np
 
-import deepgrad as dg
 from deepgrad import nn, optim, train
 from deepgrad.data import load_dataset
 from deepgrad.data.split import train_test_split

@@ -82,7 +82,7 @@ def run(*, quick: bool = False, seed: int = 0, n_train: int = 0, trials: int = 0
     n = n_train or (40 if quick else 100)
     trials = trials or (200 if quick else 1000)
     rng = np.random.default_rng(seed)
-    dims = np.array([int(round(r * n)) for r in ratios])
+    dims = np.array([round(r * n) for r in ratios])
     mean, stderr, theory = [], [], []
     for d in dims:
         r = measured_risk(n, d, trials, sigma, rng)

@@ -91,7 +91,7 @@ def run(*, quick: bool = False, seed: int = 0, n_train: int = 300, n_val: int = 
         opt = optim.SGD(params, lr=lr, momentum=0.9,
                         weight_decay=weight_decay if variant == "L2" else 0.0)
         if variant == "L1":
-            def loss(out, target):
+            def loss(out, target, params=params):
                 return nn.functional.cross_entropy(out, target) + l1 * nn.functional.l1_penalty(
                     params)
         else:

@@ -152,7 +152,8 @@ def plot(result: VanishingGradientsResult) -> matplotlib.figure.Figure:
         ax.legend(fontsize=8)
     ax = axes[1, 2]
     L = result.chain_lengths
-    ax.semilogy(L, result.chain_mean_abs_grad, "o-", label=r"mean $|dy/dw_1|$, $w_l, x \sim N(0,1)$")
+    ax.semilogy(L, result.chain_mean_abs_grad, "o-",
+                label=r"mean $|dy/dw_1|$, $w_l, x \sim N(0,1)$")
     ax.semilogy(L, 0.25**L * (2 / np.pi) ** ((L - 1) / 2) * np.sqrt(2 / np.pi), "k--",
                 label=r"$(1/4)^L E[\prod_{l\geq2} |w_l|]\,E|x|$")
     ax.set_xlabel("chain length L")
