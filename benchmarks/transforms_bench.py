@@ -41,14 +41,15 @@ if __name__ == "__main__":  # threads must be set before the imports below
         _threads = int(sys.argv[sys.argv.index("--threads") + 1])
     _set_threads(_threads)
 
-import gc  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-import tracemalloc  # noqa: E402
+import gc
+import itertools
+import statistics
+import time
+import tracemalloc
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-import deepgrad as dg  # noqa: E402
+import deepgrad as dg
 
 
 def timeit(call, repeats=5, min_time=0.2, warmup=2):
@@ -85,7 +86,7 @@ def ms(t):
 def mlp_init(widths, seed=0, dtype=np.float32):
     rng = np.random.default_rng(seed)
     params = []
-    for d_in, d_out in zip(widths[:-1], widths[1:]):
+    for d_in, d_out in itertools.pairwise(widths):
         params.append((rng.standard_normal((d_out, d_in)) / np.sqrt(d_in)).astype(dtype))
         params.append((0.1 * rng.standard_normal(d_out)).astype(dtype))
     return tuple(params)
@@ -199,8 +200,8 @@ def bench_hvp(widths=(64, 128, 128, 10), batch=128, repeats=5, min_time=0.2):
 def chain_init(n, m, hidden=64, seed=0):
     rng = np.random.default_rng(seed)
     widths = (n, hidden, hidden, m)
-    return widths, [rng.standard_normal((b, a)) / np.sqrt(a) for a, b in zip(widths[:-1],
-                                                                          widths[1:])]
+    return widths, [rng.standard_normal((b, a)) / np.sqrt(a)
+                    for a, b in itertools.pairwise(widths)]
 
 
 def lecture_costs(widths):
@@ -211,39 +212,42 @@ def lecture_costs(widths):
     return fwd, rev
 
 
-def bench_jac(shapes=((5, 500), (500, 5)), repeats=3, min_time=0.2):
+def jac_row(n, m, repeats, min_time):
+    """One row of the jacfwd / jacrev table for the chain R^n -> R^m."""
     import jax
     import jax.numpy as jnp
 
-    rows = []
-    for n, m in shapes:
-        widths, Ws = chain_init(n, m)
-        x = np.random.default_rng(2).standard_normal(n)
+    widths, Ws = chain_init(n, m)
+    x = np.random.default_rng(2).standard_normal(n)
 
-        def f(x):
-            h = x
-            for W in Ws[:-1]:
-                h = dg.tanh(W @ h)
-            return Ws[-1] @ h
+    def f(x):
+        h = x
+        for W in Ws[:-1]:
+            h = dg.tanh(W @ h)
+        return Ws[-1] @ h
 
-        def jf(x):
-            h = x
-            for W in Ws[:-1]:
-                h = jnp.tanh(W @ h)
-            return Ws[-1] @ h
+    def jf(x):
+        h = x
+        for W in Ws[:-1]:
+            h = jnp.tanh(W @ h)
+        return Ws[-1] @ h
 
-        t_fwd = timeit(lambda: dg.jacfwd(f)(x), repeats, min_time, warmup=1)
-        t_rev = timeit(lambda: dg.jacrev(f)(x), repeats, min_time, warmup=1)
-        J = dg.jacrev(f)(x).data
-        np.testing.assert_allclose(dg.jacfwd(f)(x).data, J, rtol=1e-10, atol=1e-12)
-        jfwd, jrev = jax.jit(jax.jacfwd(jf)), jax.jit(jax.jacrev(jf))
-        sync = jax.block_until_ready
-        j_fwd = timeit(lambda: sync(jfwd(x)), repeats, min_time)
-        j_rev = timeit(lambda: sync(jrev(x)), repeats, min_time)
-        c_fwd, c_rev = lecture_costs(widths)
-        winner = "jacfwd" if t_fwd < t_rev else "jacrev"
-        rows.append((f"R^{n} -> R^{m}", ms(t_fwd), ms(t_rev), f"{t_fwd / t_rev:.3g}",
-                     f"{c_fwd / c_rev:.3g}", f"{j_fwd / j_rev:.3g}", winner))
+    t_fwd = timeit(lambda: dg.jacfwd(f)(x), repeats, min_time, warmup=1)
+    t_rev = timeit(lambda: dg.jacrev(f)(x), repeats, min_time, warmup=1)
+    np.testing.assert_allclose(dg.jacfwd(f)(x).data, dg.jacrev(f)(x).data, rtol=1e-10,
+                               atol=1e-12)
+    jfwd, jrev = jax.jit(jax.jacfwd(jf)), jax.jit(jax.jacrev(jf))
+    sync = jax.block_until_ready
+    j_fwd = timeit(lambda: sync(jfwd(x)), repeats, min_time)
+    j_rev = timeit(lambda: sync(jrev(x)), repeats, min_time)
+    c_fwd, c_rev = lecture_costs(widths)
+    winner = "jacfwd" if t_fwd < t_rev else "jacrev"
+    return (f"R^{n} -> R^{m}", ms(t_fwd), ms(t_rev), f"{t_fwd / t_rev:.3g}",
+            f"{c_fwd / c_rev:.3g}", f"{j_fwd / j_rev:.3g}", winner)
+
+
+def bench_jac(shapes=((5, 500), (500, 5)), repeats=3, min_time=0.2):
+    rows = [jac_row(n, m, repeats, min_time) for n, m in shapes]
     print("\n### jacfwd vs jacrev on a tanh chain (widths n, 64, 64, m), float64\n")
     print(table(("map", "deepgrad jacfwd (ms)", "deepgrad jacrev (ms)", "fwd / rev",
                  "lecture cost fwd / rev", "JAX jit fwd / rev", "cheaper (deepgrad)"), rows))
@@ -316,7 +320,7 @@ def bench_checkpoint(depth=64, width=512, batch=1024, blocks=(1, 2, 4, 8, 16), r
              f"{(plain_peak - param_grad_bytes) / 2**20:.0f}", ms(plain_time), "1.00")]
     for block in blocks:
         peak = peak_bytes(layers, x, block)
-        t = timeit(lambda: _fwd_bwd(layers, x, block), repeats, 0.0, warmup=1)
+        t = timeit(lambda block=block: _fwd_bwd(layers, x, block), repeats, 0.0, warmup=1)
         rows.append((f"every {block} layer{'s' if block > 1 else ''}", f"{peak / 2**20:.0f}",
                      f"{100 * peak / plain_peak:.0f}%",
                      f"{(peak - param_grad_bytes) / 2**20:.0f}", ms(t), f"{t / plain_time:.2f}"))

@@ -53,7 +53,7 @@ def mlp_loss():
     y = dg.tensor(rng.standard_normal(4))
     h = dg.relu(dg.linear(x, W1, b1))
     loss = dg.mean((h @ w2 - y) ** 2)
-    return loss, dict(W1=W1, b1=b1, w2=w2, x=x, y=y)
+    return loss, {"W1": W1, "b1": b1, "w2": w2, "x": x, "y": y}
 
 
 def test_mlp_graph_nodes_edges_and_styles():

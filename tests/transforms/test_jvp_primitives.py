@@ -205,6 +205,7 @@ def test_vjp_matches_jax(name, f, jf, args):
     u = np.random.default_rng(1).standard_normal(out.shape)
     bars = fn(u)
     j_out, j_fn = jax.vjp(jf, *map(jnp.asarray, args))
+    _assert_close(out, j_out)
     for ours, theirs in zip(bars, j_fn(jnp.asarray(u))):
         _assert_close(ours, theirs, rtol=1e-10)
 
@@ -237,8 +238,8 @@ SECOND_ORDER = [s for s in SPECS if s[0] in {
 def test_second_order_jvp_matches_jax(name, f, jf, args):
     """Forward-over-forward: the tangent of a tangent, i.e. v^T H w along two directions."""
     v, w = _tangents(args, 3), _tangents(args, 4)
-    inner = lambda *xs: dg.jvp(f, xs, v)[1]  # noqa: E731
-    j_inner = lambda *xs: jax.jvp(jf, xs, tuple(map(jnp.asarray, v)))[1]  # noqa: E731
+    inner = lambda *xs: dg.jvp(f, xs, v)[1]
+    j_inner = lambda *xs: jax.jvp(jf, xs, tuple(map(jnp.asarray, v)))[1]
     _, ours = dg.jvp(inner, args, w)
     _, theirs = jax.jvp(j_inner, tuple(map(jnp.asarray, args)), tuple(map(jnp.asarray, w)))
     _assert_close(ours, theirs, rtol=1e-9, atol=1e-11)

@@ -173,7 +173,7 @@ def render(tensor: Tensor, path, format: str | None = None, **to_dot_kwargs) -> 
             "deepgrad.to_dot(tensor) still returns the DOT text, which can be pasted into any "
             "Graphviz viewer (for example an online one) instead.")
     done = subprocess.run([exe, f"-T{fmt}", "-o", path], input=text.encode(),
-                          capture_output=True)
+                          capture_output=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"render: dot failed ({done.returncode}): "
                            f"{done.stderr.decode(errors='replace').strip()}")
