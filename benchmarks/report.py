@@ -148,8 +148,8 @@ def targets(results):
         note = ""
         if wl[name].get(ours, {}).get("fell_back_to_eager"):
             note = f" (the compiled step FELL BACK TO EAGER: {wl[name][ours]['fell_back_to_eager']})"
-        lines.append(f"- {label}: {_fmt(r)}x — {'met' if r is not None and r >= th else 'MISSED'}"
-                     f"{note}")
+        lines.append(f"- {label}: {_fmt(r, 3)}x — "
+                     f"{'met' if r is not None and r >= th else 'MISSED'}{note}")
     if "W3" in wl and "gemm_peak" in results:
         f = wl["W3"].get("deepgrad", {}).get("fraction_of_gemm_peak")
         lines.append(f"- W3 eager >= 80% of GEMM peak: {_fmt(100 * f if f else None, 0)}% — "
@@ -191,6 +191,13 @@ def markdown(results):
     if "gemm_peak" in results:
         lines.append(f"float32 GEMM peak (NumPy, this run): {results['gemm_peak']['gflops']:.1f} "
                      "GFLOP/s.")
+    coretype = (env.get("env") or {}).get("OPENBLAS_CORETYPE")
+    if coretype and env.get("avx512"):
+        note = (f"NOTE: OPENBLAS_CORETYPE={coretype} is set in this environment: OpenBLAS "
+                "runs that CPU's kernels although this CPU has AVX-512, which about halves "
+                "NumPy's float32 GEMM rate (and so deepgrad's, hand NumPy's, autograd's and "
+                "sklearn's on W3/W5); JAX (XLA) does not go through OpenBLAS.")
+        lines += ["", note]
     for ours in OURS:
         if not any(ours in res for res in results["workloads"].values()):
             continue

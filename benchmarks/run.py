@@ -241,6 +241,7 @@ def environment():
     info = {
         "date_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": platform.machine(), "processor": _cpu_name(), "cpus": os.cpu_count(),
+        "avx512": _has_flag("avx512f"),
         "python": platform.python_version(), "numpy": np.__version__,
         "threads": THREADS,
         "blas": threadpoolctl.threadpool_info(),
@@ -261,6 +262,14 @@ def environment():
             except Exception:  # noqa: BLE001
                 info[mod] = None
     return info
+
+
+def _has_flag(flag):
+    try:
+        with open("/proc/cpuinfo") as f:
+            return any(line.startswith("flags") and flag in line.split() for line in f)
+    except OSError:
+        return None
 
 
 def _cpu_name():
@@ -408,6 +417,8 @@ def parse(argv=None):
     p.add_argument("--tiny", action="store_true", help="tiny sizes, few repeats (smoke test)")
     p.add_argument("--out", default=str(HERE))
     p.add_argument("--quiet", action="store_true")
+    p.add_argument("--report", action="store_true",
+                   help="only rewrite RESULTS.md from the results.json in --out")
     p.add_argument("--debug", action="store_true")
     p.add_argument("--w5-child", default=None, help=argparse.SUPPRESS)
     p.add_argument("--child", default=None, help=argparse.SUPPRESS)
@@ -424,6 +435,13 @@ def main(argv=None):
     if cfg.w5_child:
         w5_child(cfg.w5_child, cfg.repeats, cfg.min_time, cfg.tiny)
         return None
+    if cfg.report:
+        from benchmarks.report import markdown
+
+        out = Path(cfg.out)
+        results = json.loads((out / "results.json").read_text())
+        (out / "RESULTS.md").write_text(markdown(results))
+        return results
     if cfg.child:
         log = (lambda *a: None) if cfg.quiet else (
             lambda *a: print("  ", *a, file=sys.stderr, flush=True))
