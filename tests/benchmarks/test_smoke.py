@@ -150,3 +150,18 @@ def test_compile_runs_other_shapes_eagerly_with_a_warning():
         cstep(x[:2], y[:2])
     assert cstep.fallback_reason is None  # the recording is kept for the traced shapes
     cstep(x, y)
+
+
+def test_compile_falls_back_when_the_step_draws_random_numbers():
+    from deepgrad import nn
+
+    drop = nn.Dropout(0.5)  # draws from deepgrad's global generator: a replay would freeze it
+    (w, b), _ = _sgd_model()
+
+    def step(x):
+        return dg.sum(drop(dg.linear(x, w, b)))
+
+    cstep = compile(step)
+    with pytest.warns(CompileWarning, match="random generator"):
+        cstep(np.ones((2, 4), np.float32))
+    assert cstep.fallback_reason is not None
