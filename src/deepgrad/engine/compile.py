@@ -57,6 +57,7 @@ from . import graph
 from .tensor import Tensor
 
 _active = None  # the Trace being recorded, else None
+_MISS = object()  # what a replay returns when called with other shapes than traced
 
 
 class CompileWarning(UserWarning):
@@ -420,11 +421,12 @@ def _is_2d_linear(prim, ins):
             and ins[1].value.ndim == 2)
 
 
-def _generate(trace, result_slots):
+def _generate(trace, result_slots, single, rebuild):
     """Python source of the replay function, and its namespace (buffers, constants, callables)."""
     from .primitives import ARRAY_OPS
 
     ns = dict(trace.ns)
+    ns["_rebuild"] = rebuild
     ns.update(np=np, _matmul=np.matmul, _maximum=np.maximum, _greater=np.greater,
               _multiply=np.multiply, _add_reduce=np.add.reduce, _copyto=np.copyto,
               _asarray=np.asarray, _wrap=Tensor._wrap, _d=ARRAY_OPS)
@@ -526,11 +528,22 @@ def _generate(trace, result_slots):
             body.append(f"{name}()   # {label}()")
     for s in result_slots:
         names[s.name] = s
-    ret = ", ".join(f"_wrap({s.name}.copy())" if s.buffered else f"_wrap({s.name})"
-                    for s in result_slots)
-    body.append(f"return ({ret}{',' if len(result_slots) == 1 else ''})")
-    args = ", ".join(s.name for s in trace.inputs)
-    src = f"def replay({args}):\n" + "\n".join("    " + line for line in body) + "\n"
+    ret = [f"_wrap({s.name}.copy())" if s.buffered else f"_wrap({s.name})" for s in result_slots]
+    if single:
+        body.append(f"return {ret[0]}")
+    else:
+        body.append(f"return _rebuild([{', '.join(ret)}])")
+    # The arguments: Tensors or arrays, checked against the traced shapes and dtypes.
+    head = []
+    for k, s in enumerate(trace.inputs):
+        ns[f"S{s.name}"], ns[f"T{s.name}"] = s.value.shape, s.value.dtype
+        head.append(f"{s.name} = x{k}.data if _isinstance(x{k}, _Tensor) else x{k}")
+        head.append(f"if {s.name}.shape != S{s.name} or {s.name}.dtype != T{s.name}:")
+        head.append("    return _MISS   # other shapes: the caller runs the step eagerly")
+    ns.update(_isinstance=isinstance, _Tensor=Tensor, _MISS=_MISS)
+    args = ", ".join(f"x{k}" for k in range(len(trace.inputs)))
+    src = (f"def replay({args}):\n" + "\n".join("    " + line for line in head + body)
+           + "\n")
     return src, ns
 
 
@@ -592,10 +605,8 @@ class CompiledStep:
             return self.step_fn(*args)
         if self._replay is None:
             return self._trace(args)
-        if _signature(args) != self._signature:
-            return self._other_shapes(args)
-        return self._rebuild(self._replay(*[a.data if isinstance(a, Tensor) else a
-                                            for a in args]))
+        out = self._replay(*args)
+        return self._other_shapes(args) if out is _MISS else out
 
     def _other_shapes(self, args):
         sig = _signature(args)
@@ -647,13 +658,12 @@ class CompiledStep:
         if trace.failure is not None:
             self._fall_back(trace.failure)
             return result
-        src, ns = _generate(trace, result_slots)
+        src, ns = _generate(trace, result_slots, isinstance(result, Tensor), rebuild)
         code = builtins.compile(src, f"<deepgrad.compile {self._name()}>", "exec")
         exec(code, ns)  # noqa: S102  (our own generated source, shown in .source)
         self.source = src
         self._replay = ns["replay"]
         self._signature = _signature(args)
-        self._rebuild = lambda out: rebuild(list(out))
         return result
 
 
