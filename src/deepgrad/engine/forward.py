@@ -5,8 +5,9 @@ A tensor carries ``tangents``: a dict ``{level: Tensor}``, one perturbation dire
 k, ``apply`` sets y.tangents[k] = J_f(x) x_dot using the primitive's JVP rule.
 
 Nesting without perturbation confusion (Siskind & Pearlmutter): the rule for level k is evaluated
-with only the levels below k active (``_ceiling``), using deepgrad ops on Tensors that still carry
-their lower-level tangents. So the tangent at level k itself carries tangents at levels < k (the
+with level k and the levels above it hidden (``_hide_from``), using deepgrad ops on Tensors that
+still carry their lower-level tangents. Levels opened later, inside a rule (a checkpoint's JVP runs
+``jvp`` itself), stay visible. So the tangent at level k itself carries tangents at levels < k (the
 mixed second derivatives), and a rule never sees its own level. Because the rules are ordinary
 recorded ops, reverse mode can differentiate through them too (reverse-over-forward), and the
 VJP rules, run on Tensors, push tangents (forward-over-reverse, used by ``hvp``).
@@ -20,23 +21,29 @@ import itertools
 _levels = itertools.count(1)
 
 
-class _Ceiling:
-    value = float("inf")  # levels >= value are invisible to apply
+class _Levels:
+    last = 0  # the most recently opened level
+    hidden = []  # (lo, hi) intervals of levels invisible to apply, one per rule being evaluated
 
 
 @contextlib.contextmanager
-def _below(level):
-    prev = _Ceiling.value
-    _Ceiling.value = min(prev, level)
+def _hide_from(level):
+    """Hide ``level`` and every level opened so far above it."""
+    _Levels.hidden.append((level, _Levels.last))
     try:
         yield
     finally:
-        _Ceiling.value = prev
+        _Levels.hidden.pop()
+
+
+def _visible(k) -> bool:
+    return all(not lo <= k <= hi for lo, hi in _Levels.hidden)
 
 
 def new_level() -> int:
     """A fresh level, larger than every level opened before (inner jvps get larger levels)."""
-    return next(_levels)
+    _Levels.last = next(_levels)
+    return _Levels.last
 
 
 def push_tangents(prim, args, params, out):
@@ -44,13 +51,12 @@ def push_tangents(prim, args, params, out):
     from .primitives import TENSOR_OPS
     from .tensor import Tensor
 
-    ceiling = _Ceiling.value
     levels = sorted({k for a in args if isinstance(a, Tensor) and a.tangents
-                     for k in a.tangents if k < ceiling})
+                     for k in a.tangents if _visible(k)})
     for k in levels:  # lower levels first: rules that use `out` see its lower-level tangents
         dots = tuple(a.tangents.get(k) if isinstance(a, Tensor) and a.tangents else None
                      for a in args)
-        with _below(k):
+        with _hide_from(k):
             out_dot = prim.jvp(TENSOR_OPS, dots, out, *args, **params)
             if out_dot is None:
                 continue

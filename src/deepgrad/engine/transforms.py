@@ -116,10 +116,17 @@ def jvp(f, primals, tangents, has_aux=False):
 
     ``primals`` and ``tangents`` are tuples of the same structure and shapes.
     """
+    for name, value in (("primals", primals), ("tangents", tangents)):
+        if not isinstance(value, (tuple, list)):
+            raise TypeError(f"jvp: {name} must be a tuple or list (one entry per argument of f), "
+                            f"got {type(value).__name__}")
+    if len(primals) != len(tangents):
+        raise ValueError(f"jvp: {len(primals)} primal(s) but {len(tangents)} tangent(s)")
     p_leaves, p_def = tree_flatten(tuple(primals))
-    t_leaves, _ = tree_flatten(tuple(tangents))
-    if len(p_leaves) != len(t_leaves):
-        raise ValueError(f"jvp: {len(p_leaves)} primal(s) but {len(t_leaves)} tangent(s)")
+    t_leaves, t_def = tree_flatten(tuple(tangents))
+    if p_def != t_def:
+        raise ValueError(f"jvp: primals and tangents must have the same structure: got {p_def} "
+                         f"and {t_def}")
     level = new_level()
     xs = []
     for i, (p, t) in enumerate(zip(p_leaves, t_leaves)):
@@ -185,57 +192,93 @@ def grad(f, argnums=0, has_aux=False):
     return wrapped
 
 
+def _partial(f, args, nums):
+    """f as a function of the arguments at positions ``nums`` only."""
+
+    def partial(*diff):
+        full = list(args)
+        for i, a in zip(nums, diff):
+            full[i] = a
+        return f(*full)
+
+    return partial
+
+
+def _unit(shape, k, dtype):
+    e = np.zeros(int(np.prod(shape)), dtype=dtype)
+    e[k] = 1
+    return Tensor._wrap(e.reshape(shape))
+
+
+def _assemble(out_def, in_def, blocks, argnums):
+    """Jacobian pytree as JAX builds it: output structure outside, argument structure inside."""
+    per_out = [tree_unflatten(in_def, b) for b in blocks]
+    if isinstance(argnums, int):
+        per_out = [p[0] for p in per_out]
+    return tree_unflatten(out_def, per_out)
+
+
 def jacrev(f, argnums=0):
-    """Jacobian by reverse mode: one VJP per output entry. Shape: out.shape + in.shape."""
+    """Jacobian by reverse mode: one VJP per output entry. Each block: out.shape + in.shape.
+
+    Pytrees as ``jax.jacrev``: the result has the output's structure, each leaf holding the
+    argument's structure (a tuple over ``argnums`` when it is a tuple).
+    """
 
     def wrapped(*args):
         nums = _argnums_tuple(argnums, len(args), "jacrev")
-
-        def partial(*diff):
-            full = list(args)
-            for i, a in zip(nums, diff):
-                full[i] = a
-            return f(*full)
-
-        out, fn = vjp(partial, *[args[i] for i in nums])
-        out = _float_tensor(out, "jacrev output")
-        rows = []
-        for k in range(out.size):
-            e = np.zeros(out.size, dtype=out.dtype)
-            e[k] = 1
-            rows.append(fn(Tensor._wrap(e.reshape(out.shape))))
-        jacs = tuple(
-            reshape(stack([r[j] for r in rows]), out.shape + tuple(np.shape(args[i])))
-            for j, i in enumerate(nums))
-        return jacs[0] if isinstance(argnums, int) else jacs
+        diff = tuple(args[i] for i in nums)
+        in_leaves, in_def = tree_flatten(diff)
+        out, fn = vjp(_partial(f, args, nums), *diff)
+        out_leaves, out_def = tree_flatten(out)
+        outs = [_float_tensor(o, "jacrev output") for o in out_leaves]
+        blocks = []
+        for j, o in enumerate(outs):
+            rows = []
+            for k in range(o.size):
+                cts = [zeros_like(o2) for o2 in outs]
+                cts[j] = _unit(o.shape, k, o.dtype)
+                rows.append(tree_flatten(fn(tree_unflatten(out_def, cts)))[0])
+            blocks.append([reshape(stack([r[m] for r in rows]), o.shape + np.shape(leaf))
+                           for m, leaf in enumerate(in_leaves)])
+        return _assemble(out_def, in_def, blocks, argnums)
 
     return wrapped
 
 
 def jacfwd(f, argnums=0):
-    """Jacobian by forward mode: one JVP per input entry. Shape: out.shape + in.shape."""
+    """Jacobian by forward mode: one JVP per input entry. Each block: out.shape + in.shape.
+
+    Pytrees as ``jax.jacfwd`` (same result structure as ``jacrev``).
+    """
 
     def wrapped(*args):
         nums = _argnums_tuple(argnums, len(args), "jacfwd")
-        jacs = []
-        for i in nums:
-            x = _float_tensor(args[i], "jacfwd")
-
-            def along(xi, i=i):
-                full = list(args)
-                full[i] = xi
-                return f(*full)
-
+        diff = tuple(args[i] for i in nums)
+        in_leaves, in_def = tree_flatten(diff)
+        in_leaves = [_float_tensor(x, "jacfwd") for x in in_leaves]
+        partial = _partial(f, args, nums)
+        columns = []  # per input leaf: list of output-leaf tangents, one per input entry
+        out_leaves = None
+        for m, x in enumerate(in_leaves):
             cols = []
             for k in range(x.size):
-                e = np.zeros(x.size, dtype=x.dtype)
-                e[k] = 1
-                out, dot = jvp(along, (x,), (Tensor._wrap(e.reshape(x.shape)),))
-                cols.append(dot)
-            # columns are indexed by the input entry: move that axis last
-            jac = stack(cols, axis=-1)
-            jacs.append(reshape(jac, tuple(out.shape) + x.shape))
-        return jacs[0] if isinstance(argnums, int) else tuple(jacs)
+                dots = [zeros_like(x2) for x2 in in_leaves]
+                dots[m] = _unit(x.shape, k, x.dtype)
+                out, dot = jvp(partial, tree_unflatten(in_def, in_leaves),
+                               tree_unflatten(in_def, dots))
+                out_leaves, out_def = tree_flatten(out)
+                cols.append(tree_flatten(dot)[0])
+            columns.append(cols)
+        if out_leaves is None:
+            raise ValueError("jacfwd: the arguments have no entries to differentiate")
+        blocks = []
+        for j, o in enumerate(out_leaves):
+            # entries of the input leaf index the last axis, then unfold to its shape
+            blocks.append([reshape(stack([c[j] for c in columns[m]], axis=-1),
+                                   tuple(np.shape(o)) + x.shape)
+                           for m, x in enumerate(in_leaves)])
+        return _assemble(out_def, in_def, blocks, argnums)
 
     return wrapped
 
@@ -298,43 +341,84 @@ def _take(a, axis, k):
 
 
 def checkpoint(fn, *args):
-    """``fn(*args)`` without storing its intermediate activations: backward recomputes them.
+    """``fn(*args)`` without keeping its intermediate activations: backward recomputes them.
 
-    As ``torch.utils.checkpoint`` (reentrant): the forward runs under ``no_grad``; on backward,
-    ``fn`` runs again with recording and is differentiated, so gradients are identical while
-    peak memory drops to the block's inputs and outputs. Gradients of tensors ``fn`` closes
-    over (a block's parameters) accumulate into their ``.grad`` during that recomputation.
-    First-order only: double backward through a checkpoint is not supported.
+    As ``torch.utils.checkpoint``: the block's activations live only while its forward runs;
+    on backward ``fn`` runs again with recording and is differentiated, so gradients are
+    identical while peak memory drops to the blocks' inputs and outputs plus one block.
+    Tensors that ``fn`` closes over and that require grad (a block's parameters) are found
+    while the forward runs and become inputs of the checkpoint node, so they receive their
+    gradients through the ordinary backward pass (functional transforms included). Double
+    backward and forward mode work by recomputing ``fn`` too.
     """
+    from .graph import Node, _GradMode
     from .primitives import Primitive
 
+    if not _GradMode.enabled:  # nothing would be stored anyway
+        return fn(*args)
+    start = next(Node._counter)  # nodes made by fn have a larger seq
+    probes = [Tensor._wrap(a.data) if isinstance(a, Tensor) else a for a in args]
+    out = fn(*probes)
+    captured = _captured_tensors(out, start)
+    value = out.data
+    del out  # frees the block's activations
+    n = len(args)
     state = {}
 
-    def forward(*raw):
-        with _set_grad_enabled(False):
-            out = fn(*[Tensor._wrap(r) if isinstance(r, np.ndarray) else r for r in raw])
-        return out.data
+    def recompute(g, xs):
+        tensor_mode = isinstance(g, Tensor)
+        with _set_grad_enabled(True):
+            leaves = []
+            for x in xs[:n]:
+                if tensor_mode and isinstance(x, Tensor) and x.dtype.kind == "f":
+                    x = identity(x)
+                    x.requires_grad = True
+                elif not tensor_mode and isinstance(x, np.ndarray) and x.dtype.kind == "f":
+                    x = Tensor._wrap(x).requires_grad_()
+                leaves.append(x)
+            result = fn(*leaves)
+        wanted = [x for x in leaves if isinstance(x, Tensor) and x.requires_grad] + captured
+        grads = iter(run_backward([result], [g], inputs=wanted, retain_graph=tensor_mode,
+                                  create_graph=None if tensor_mode else False))
+        per_input = [next(grads) if isinstance(x, Tensor) and x.requires_grad else None
+                     for x in leaves] + list(grads)
+        if tensor_mode:
+            return per_input
+        return [None if t is None else t.data for t in per_input]
 
     def rule(i, d, g, y, *xs):
         if state.get("g") is not g:  # one recomputation serves every input's VJP
-            if isinstance(g, Tensor):
-                raise NotImplementedError("checkpoint: double backward is not supported")
-            with _set_grad_enabled(True):
-                leaves = [Tensor._wrap(x).requires_grad_() if isinstance(x, np.ndarray)
-                          and x.dtype.kind == "f" else x for x in xs]
-                out = fn(*leaves)
-            run_backward([out], [g])
             state["g"] = g
-            state["grads"] = [x.grad.data if isinstance(x, Tensor) and x.grad is not None
-                              else None for x in leaves]
+            state["grads"] = recompute(g, xs)
         return state["grads"][i]
 
     class _Rules:
         def __getitem__(self, i):
             return lambda *a, **k: rule(i, *a, **k)
 
-    prim = Primitive("checkpoint", forward, _Rules(), None)
-    return prim(*args)
+    def jvp_rule(d, dots, y, *xs):  # forward mode needs no stored activations: recompute
+        dots = [t if t is not None else zeros_like(x) for t, x in zip(dots[:n], xs[:n])]
+        return jvp(fn, xs[:n], dots)[1]
+
+    prim = Primitive("checkpoint", lambda *raw: value, _Rules(), jvp_rule)
+    return prim(*args, *captured)
+
+
+def _captured_tensors(out, start):
+    """Tensors requiring grad that the graph of ``out`` reaches but that were made before it."""
+    found, seen, stack = [], set(), [out] if isinstance(out, Tensor) else []
+    while stack:
+        t = stack.pop()
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        node = t.grad_fn
+        if node is None or node.seq < start:
+            if t.requires_grad:
+                found.append(t)
+            continue
+        stack.extend(node.inputs[i] for i in node.diff)
+    return found
 
 
 # --------------------------------------------------------------------------- flat parameters
