@@ -25,7 +25,7 @@ demo: $(VENV)/.installed
 	$(PY) -m deepgrad.demo
 
 test: $(VENV)/.installed-test
-	$(PY) -m pytest -n $(JOBS) tests
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest -n $(JOBS) tests
 
 bench: $(VENV)/.installed-bench
 	$(PY) -m benchmarks.run

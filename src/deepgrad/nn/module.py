@@ -13,6 +13,7 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
+from deepgrad.engine.compile import effect
 from deepgrad.engine.tensor import Tensor
 from deepgrad.nn.parameter import Parameter
 
@@ -102,6 +103,7 @@ class Module:
         """Evaluation mode, the same as train(False); returns self."""
         return self.train(False)
 
+    @effect  # replayed as a call by deepgrad.compile
     def zero_grad(self, set_to_none=True):
         for p in self.parameters():
             if set_to_none or p.grad is None:

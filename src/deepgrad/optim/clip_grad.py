@@ -2,7 +2,10 @@
 
 import numpy as np
 
+from deepgrad.engine.compile import effect
 
+
+@effect  # replayed as a call by deepgrad.compile
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
     """Scale every `.grad` in place by min(1, max_norm / (||g|| + 1e-6)), where ||g|| is the
     `norm_type`-norm of all gradients stacked into one vector (inf: the largest |entry|).

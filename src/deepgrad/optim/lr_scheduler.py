@@ -9,6 +9,7 @@ once per "batch" (OneCycleLR).
 import bisect
 import math
 
+from deepgrad.engine.compile import effect
 from deepgrad.optim.optimizer import Optimizer
 
 
@@ -31,6 +32,7 @@ class LRScheduler:
     def lr_at(self, base_lr, epoch):
         raise NotImplementedError
 
+    @effect  # replayed as a call by deepgrad.compile
     def step(self):
         """Advance one epoch (or batch) and set the new learning rates."""
         self.last_epoch += 1
@@ -190,6 +192,7 @@ class SequentialLR(LRScheduler):
         self.schedulers[0].last_epoch = -1
         self.schedulers[0].step()
 
+    @effect  # replayed as a call by deepgrad.compile
     def step(self):
         self.last_epoch += 1
         i = bisect.bisect_right(self.milestones, self.last_epoch)
@@ -234,6 +237,7 @@ class ReduceLROnPlateau:
             return sign * value < sign * self.best * (1 - sign * self.threshold)
         return sign * value < sign * self.best - self.threshold
 
+    @effect  # replayed as a call by deepgrad.compile
     def step(self, metric):
         self.last_epoch += 1
         metric = float(metric)

@@ -9,6 +9,8 @@ import copy
 
 import numpy as np
 
+from deepgrad.engine.compile import effect
+
 
 class Optimizer:
     """Base class. `params`: an iterable of Tensors, or of dicts {"params": [...], **settings}."""
@@ -41,6 +43,7 @@ class Optimizer:
             seen.add(id(p))
         self.param_groups.append({**self.defaults, **group, "params": params})
 
+    @effect  # replayed as a call by deepgrad.compile
     def zero_grad(self, set_to_none=True):
         """Clear every parameter's `.grad` (to None, or to zeros in place)."""
         for group in self.param_groups:
@@ -50,6 +53,7 @@ class Optimizer:
                 else:
                     p.grad.data[...] = 0
 
+    @effect
     def step(self):
         """One update of every parameter that has a gradient."""
         for group in self.param_groups:
