@@ -303,10 +303,7 @@ def peak_bytes(layers, x, block):
 
 def bench_checkpoint(depth=64, width=512, batch=1024, blocks=(1, 2, 4, 8, 16), repeats=3):
     layers = deep_mlp(depth, width)
-    # requires_grad on the data: checkpoint records its node only when an argument requires grad
-    # (closed-over weights alone are not seen; reported in the engine notes).
-    x = dg.tensor(np.random.default_rng(3).standard_normal((batch, width)).astype(np.float32),
-                  requires_grad=True)
+    x = dg.tensor(np.random.default_rng(3).standard_normal((batch, width)).astype(np.float32))
     grads = {}
     for block in (0,) + tuple(blocks):
         _fwd_bwd(layers, x, block)
