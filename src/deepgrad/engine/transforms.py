@@ -390,7 +390,11 @@ def checkpoint(fn, *args):
         if state.get("g") is not g:  # one recomputation serves every input's VJP
             state["g"] = g
             state["grads"] = recompute(g, xs)
-        return state["grads"][i]
+        grads = state["grads"]
+        x_bar, grads[i] = grads[i], None
+        if all(t is None for t in grads):  # every gradient handed over: hold nothing
+            state.clear()
+        return x_bar
 
     class _Rules:
         def __getitem__(self, i):
