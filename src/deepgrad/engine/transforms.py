@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .forward import new_level, pop_tangent, with_tangent
-from .graph import _set_grad_enabled, is_grad_enabled, run_backward
+from .graph import _set_grad_enabled, run_backward
 from .primitives import identity, reshape, stack, zeros_like
 from .tensor import Tensor, _as_array
 

@@ -57,7 +57,7 @@ def run(*, quick: bool = False, seed: int = 0, widths: tuple = (2, 4, 8, 16, 32,
     losses = np.zeros((len(widths), seeds))
     for i, width in enumerate(widths):
         for s in range(seeds):
-            model = nn.MLP([64, width, 10], activation="relu", 
+            model = nn.MLP([64, width, 10], activation="relu",
                             generator=np.random.default_rng([seed, s, width]))
             opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
             history = train.fit(model, nn.functional.cross_entropy, opt, (X_train, y_train),
