@@ -11,7 +11,8 @@ Every experiment is one module ``deepgrad.lab.<name>`` with two functions:
 values passed explicitly are kept. The module docstring's first line is the experiment's title,
 and the docstring names the lecture topic and the paper(s). ``deepgrad.lab.registry`` finds the
 experiments, ``deepgrad lab NAME`` runs one and ``deepgrad report`` runs them all into one HTML
-page (``deepgrad.lab.report``). Modules that define neither ``run`` nor ``plot`` (``geometry``, ...) are libraries used by the experiments.
+page (``deepgrad.lab.report``). Modules that define neither ``run`` nor ``plot`` (``geometry``,
+...) are libraries used by the experiments.
 
 Importing this package imports nothing heavy: no matplotlib, no experiment is run.
 """
