@@ -193,6 +193,10 @@ class ARRAY_OPS:
         return _log_softmax_fwd(x, axis)
 
     @staticmethod
+    def linear(x, w):
+        return np.matmul(x, w.T)
+
+    @staticmethod
     def getitem(x, index):
         return x[index]
 
@@ -789,8 +793,9 @@ def _linear_vjp_w(d, g, y, x, w, b=None):
 
 
 def _linear_jvp(d, dots, y, x, w, b=None):
-    terms = [d.matmul(dots[0], d.mT(w)) if dots[0] is not None else None,
-             d.matmul(x, d.mT(dots[1])) if dots[1] is not None else None]
+    # linear(a, B) = a B^T: one node each, no transpose nodes (forward mode is on hvp's path)
+    terms = [d.linear(dots[0], w) if dots[0] is not None else None,
+             d.linear(x, dots[1]) if dots[1] is not None else None]
     if len(dots) > 2:
         terms.append(dots[2])
     return _sum_dots(terms)
@@ -935,6 +940,6 @@ for _name, _fn in dict(
     zeros_like=zeros_like, astype=astype, reshape=reshape, transpose=transpose, mT=mT,
     sum=sum, mean=mean, sum_to=sum_to, softmax=softmax, log_softmax=log_softmax,
     getitem=lambda x, index: getitem(x, index=index), getitem_adjoint=_tensor_getitem_adjoint,
-    pad=pad, concatenate=concatenate, stack=stack,
+    pad=pad, concatenate=concatenate, stack=stack, linear=linear,
 ).items():
     setattr(TENSOR_OPS, _name, staticmethod(_fn))
