@@ -23,8 +23,9 @@ from math import comb
 import numpy as np
 
 import deepgrad
-from deepgrad import nn, optim
+from deepgrad import nn
 from deepgrad.data import load_dataset
+from deepgrad.lab.decision_boundaries import train_classifier
 from deepgrad.lab.geometry import Regions, linear_regions
 
 
@@ -76,15 +77,9 @@ def run(*, quick: bool = False, seed: int = 0, dataset: str = "moons", hidden: t
 
     model = nn.MLP([2, *hidden, 2], activation="relu", init="pytorch", generator=rng)
     at_init = linear_regions(model, box)
-    optimizer = optim.Adam(model.parameters(), lr=lr)
-    inputs, labels = deepgrad.tensor(X), deepgrad.tensor(y)
-    for _ in range(epochs):
-        loss = deepgrad.cross_entropy(model(inputs), labels)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
+    train_classifier(model, X, y, epochs, lr)
     with deepgrad.no_grad():
-        accuracy = float((model(inputs).data.argmax(axis=1) == y).mean())
+        accuracy = float((model(deepgrad.tensor(X)).data.argmax(axis=1) == y).mean())
     trained = linear_regions(model, box)
     centroids = np.array([p.mean(axis=0) for p in trained.polygons])
     logits = np.einsum("nij,nj->ni", trained.A, centroids) + trained.c
