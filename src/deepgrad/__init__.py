@@ -8,7 +8,7 @@ from .engine.graph import enable_grad, is_grad_enabled, no_grad, ShapeError
 from .engine.primitives import (
     abs, add, astype, binary_cross_entropy_with_logits, broadcast_to, clip, concatenate, cos,
     cross_entropy, div, erf, exp, gelu, leaky_relu, linear, log, log_softmax, logsumexp, matmul,
-    max, maximum, mean, min, minimum, mul, neg, pad, pow, relu, reshape, sigmoid, sign, sin,
+    max, maximum, mean, min, minimum, mse_loss, mul, neg, pad, pow, relu, reshape, sigmoid, sign, sin,
     softmax, softplus, sqrt, stack, sub, sum, tanh, transpose, var, where,
 )
 from .engine.tensor import Tensor, get_default_dtype, set_default_dtype, tensor

@@ -270,6 +270,11 @@ SPECS = [
          lambda z, y: dg.binary_cross_entropy_with_logits(z * 1000.0, y),
          lambda z, y: F.binary_cross_entropy_with_logits(z * 1000.0, y),
          (3, 4), A((3, 4), "probs")),
+    _row("mse_loss", dg.mse_loss, F.mse_loss, (3, 4), (3, 4)),
+    _row("mse_loss[sum]", lambda x, t: dg.mse_loss(x, t, reduction="sum"),
+         lambda x, t: F.mse_loss(x, t, reduction="sum"), (3, 4), (3, 4)),
+    _row("mse_loss[none]", lambda x, t: dg.mse_loss(x, t, reduction="none"),
+         lambda x, t: F.mse_loss(x, t, reduction="none"), (3, 4), (3, 4)),
     # ---------------------------------------------------------------- on the kinks (PyTorch only)
     _row("relu[at-0]", dg.relu, torch.relu, A((4, 5), "ties"), kink=True),
     _row("abs[at-0]", dg.abs, torch.abs, A((4, 5), "ties"), kink=True),

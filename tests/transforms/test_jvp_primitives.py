@@ -155,6 +155,11 @@ SPECS = [
      lambda z, y: dg.binary_cross_entropy_with_logits(z, y, reduction="none"),
      lambda z, y: jnp.maximum(z, 0) - z * y + jnp.log1p(jnp.exp(-jnp.abs(z))),
      [normal(4, 2), rng.uniform(0, 1, (4, 2))]),
+    ("mse_loss", dg.mse_loss, lambda x, t: jnp.mean((x - t) ** 2), [normal(4, 2), normal(4, 2)]),
+    ("mse_loss_sum", lambda x, t: dg.mse_loss(x, t, reduction="sum"),
+     lambda x, t: jnp.sum((x - t) ** 2), [normal(4, 2), normal(4, 2)]),
+    ("mse_loss_none", lambda x, t: dg.mse_loss(x, t, reduction="none"),
+     lambda x, t: (x - t) ** 2, [normal(4, 2), normal(4, 2)]),
 ]
 
 IDS = [s[0] for s in SPECS]
@@ -166,6 +171,7 @@ COVERED = {
     "where", "clip", "sum", "mean", "max", "min", "var", "logsumexp", "softmax", "log_softmax",
     "reshape", "transpose", "broadcast_to", "getitem", "concatenate", "stack", "pad", "linear",
     "cross_entropy", "binary_cross_entropy_with_logits", "erf", "astype", "getitem_adjoint",
+    "mse_loss",
 }
 
 

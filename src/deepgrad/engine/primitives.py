@@ -923,6 +923,42 @@ def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
     return bce_with_logits_prim(logits, target, reduction=reduction)
 
 
+def _mse_fwd(x, t, reduction):
+    diff = x - t
+    diff *= diff  # in place: one temporary instead of two
+    return _reduce(diff, reduction)
+
+
+def _mse_scale(d, g, x, reduction):
+    """2 loss_bar per element (2 loss_bar / n for the mean): dl_i / dx_i = 2 (x_i - t_i)."""
+    if reduction == "mean":
+        return g * (2 / x.size)
+    return 2 * g
+
+
+def _mse_jvp(d, dots, out, x, t, reduction):
+    dx = dots[0] if dots[1] is None else (-dots[1] if dots[0] is None else dots[0] - dots[1])
+    per = 2 * (x - t) * dx
+    if reduction == "mean":
+        return d.mean(per)
+    return d.sum(per) if reduction == "sum" else per
+
+
+# loss = reduce((x - t)^2)     x_bar = 2 (x - t) loss_bar,  t_bar = -x_bar
+# Fused: one node instead of sub, mul and mean (a third of the W1 toy step's graph).
+mse_loss_prim = Primitive(
+    "mse_loss", _mse_fwd,
+    (lambda d, g, out, x, t, reduction: (x - t) * _mse_scale(d, g, x, reduction),
+     lambda d, g, out, x, t, reduction: (t - x) * _mse_scale(d, g, x, reduction)),
+    _mse_jvp,
+)
+
+
+def mse_loss(input, target, reduction="mean"):
+    """Squared error (input - target)^2, reduced by mean, sum or none (shapes must match)."""
+    return mse_loss_prim(input, target, reduction=reduction)
+
+
 # --------------------------------------------------------------------------- TENSOR_OPS
 
 def zeros_like(x):

@@ -8,6 +8,7 @@ import numpy as np
 
 import deepgrad as dg
 from deepgrad.engine.compile import validation
+from deepgrad.engine.primitives import mse_loss as fused_mse_loss
 from deepgrad.engine.tensor import Tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -94,12 +95,15 @@ def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
 def mse_loss(input, target, reduction="mean"):
     """l = (input - target)^2 elementwise; shapes must match (no silent broadcasting)."""
     _check_reduction("mse_loss", reduction)
-    t = _data(target)
-    if t.shape != tuple(input.shape):
-        raise ValueError(f"mse_loss: target shape {t.shape} does not match input shape "
+    shape = tuple(_data(target).shape)
+    if shape != tuple(input.shape):
+        raise ValueError(f"mse_loss: target shape {shape} does not match input shape "
                          f"{tuple(input.shape)} (e.g. use y.reshape(-1, 1) for one output)")
-    diff = input - t.astype(input.dtype, copy=False)
-    return _reduce(diff * diff, reduction)
+    if not isinstance(target, Tensor):
+        target = np.asarray(target).astype(input.dtype, copy=False)
+    elif target.dtype != input.dtype:
+        target = dg.astype(target, input.dtype)
+    return fused_mse_loss(input, target, reduction=reduction)  # one graph node
 
 
 def l1_penalty(parameters):
