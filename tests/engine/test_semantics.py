@@ -45,6 +45,33 @@ def test_leaf_grad_is_its_own_array():
     assert b.grad.data[0] == 1.0
 
 
+def test_grad_accumulates_in_place_as_pytorch():
+    """The second backward adds into the existing .grad tensor (torch does the same)."""
+    x = leaf([1.0, 2.0])
+    (x * x).sum().backward()
+    first = x.grad
+    (x * x).sum().backward()
+    assert x.grad is first
+    t = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    (t * t).sum().backward()
+    t_first = t.grad
+    (t * t).sum().backward()
+    assert t.grad is t_first
+    np.testing.assert_array_equal(first.data, t_first.numpy())
+
+
+def test_cotangent_seen_by_a_hook_is_not_taken_as_the_leaf_grad():
+    """A gradient array someone else holds (a hook kept it) is copied, never adopted and later
+    mutated by accumulation."""
+    kept = []
+    x = leaf([1.0, 2.0])
+    x.register_hook(lambda g: kept.append(g))
+    (3 * x).sum().backward()
+    (3 * x).sum().backward()
+    np.testing.assert_array_equal(kept[0].data, [3.0, 3.0])
+    np.testing.assert_array_equal(x.grad.data, [6.0, 6.0])
+
+
 def test_non_leaf_grad_is_not_kept():
     x = leaf([1.0, 2.0])
     h = x * 2

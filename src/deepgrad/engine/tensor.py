@@ -181,9 +181,7 @@ class Tensor:
         afterwards unless ``retain_graph`` (which defaults to ``create_graph``); ``create_graph``
         records the backward pass itself so the gradients can be differentiated again.
         """
-        from .graph import backward
-
-        backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
+        graph.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
 
     # ----------------------------------------------------------------- operators
     def __add__(self, other):
@@ -333,4 +331,5 @@ def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
     return Tensor(data, dtype=dtype, requires_grad=requires_grad)
 
 
+from . import graph  # noqa: E402  (the graph needs Tensor defined first)
 from . import primitives as P  # noqa: E402  (primitives need Tensor defined first)
