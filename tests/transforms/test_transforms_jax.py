@@ -432,6 +432,16 @@ def test_reverse_over_forward():
     np.testing.assert_allclose(ours.data, dg.hvp(f, (B,), (v,)).data, rtol=1e-10, atol=1e-12)
 
 
+def test_reverse_through_the_tangent():
+    """The JVP is linear in the tangent: its gradient w.r.t. v is grad f (the tangent requires
+    grad here, so forward mode must record it instead of computing it on bare arrays)."""
+    v = rng.standard_normal(B.shape)
+    f = lambda b: dg_scalar(A, b, C)
+    ours = dg.grad(lambda t: dg.jvp(f, (dg.tensor(B),), (t,))[1])(v)
+    theirs = jax.grad(lambda b: jx_scalar(A, b, C))(jnp.asarray(B))
+    assert_tree_close(ours, theirs, rtol=1e-10)
+
+
 def test_reverse_over_forward_several_args_and_vector_output():
     v = tuple(rng.standard_normal(np.shape(a)) for a in ABC)
     u = rng.standard_normal(2)

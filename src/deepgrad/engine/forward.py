@@ -18,6 +18,11 @@ from __future__ import annotations
 import contextlib
 import itertools
 
+import numpy as np
+
+from . import graph, primitives  # both partly loaded here; used only at call time
+from .tensor import Tensor
+
 _levels = itertools.count(1)
 
 
@@ -48,34 +53,74 @@ def new_level() -> int:
 
 def push_tangents(prim, args, params, out):
     """Give ``out`` its tangent at every active level carried by ``args``."""
-    from .primitives import TENSOR_OPS
-    from .tensor import Tensor
-
     levels = sorted({k for a in args if isinstance(a, Tensor) and a.tangents
                      for k in a.tangents if _visible(k)})
+    if len(levels) == 1 and prim.jvp_on_arrays and _plain(args, levels[0]):
+        _push_on_arrays(prim, args, params, out, levels[0])
+        return
     for k in levels:  # lower levels first: rules that use `out` see its lower-level tangents
         dots = tuple(a.tangents.get(k) if isinstance(a, Tensor) and a.tangents else None
                      for a in args)
         with _hide_from(k):
-            out_dot = prim.jvp(TENSOR_OPS, dots, out, *args, **params)
+            out_dot = prim.jvp(primitives.TENSOR_OPS, dots, out, *args, **params)
             if out_dot is None:
                 continue
             if not isinstance(out_dot, Tensor):
                 out_dot = Tensor(out_dot)
             if out_dot.shape != out.shape:
-                out_dot = TENSOR_OPS.broadcast_to(out_dot, out.shape)
+                out_dot = primitives.TENSOR_OPS.broadcast_to(out_dot, out.shape)
             if out_dot.dtype != out.dtype and out.dtype.kind == "f":
-                out_dot = TENSOR_OPS.astype(out_dot, out.dtype)
+                out_dot = primitives.TENSOR_OPS.astype(out_dot, out.dtype)
         if out.tangents is None:
             out.tangents = {}
         out.tangents[k] = out_dot
 
 
+def _plain(args, level):
+    """Whether the tangent at ``level`` can be computed on bare arrays: nothing will differentiate it.
+
+    True when ``level`` is the only tangent any argument carries, the tangents carry none of
+    their own, and nothing involved is recorded for reverse mode (grad mode is off, or nothing
+    requires grad). Then the JVP rule's result needs no graph and no tangents.
+    """
+    recording = graph.is_grad_enabled()
+    for a in args:
+        if not isinstance(a, Tensor):
+            continue
+        if recording and a.requires_grad:
+            return False
+        if a.tangents:
+            if len(a.tangents) != 1:
+                return False
+            dot = a.tangents.get(level)
+            if dot is None or dot.tangents is not None or (recording and dot.requires_grad):
+                return False
+    return True
+
+
+def _push_on_arrays(prim, args, params, out, level):
+    """The JVP rule run on ndarrays (``ARRAY_OPS``): one call instead of a recorded op per term.
+
+    Forward-over-reverse (``hvp``) spends most of its time here: the backward pass's VJP rules
+    push tangents through every op they run, and none of those tangents is differentiated again.
+    """
+    raw = [a.data if isinstance(a, Tensor) else a for a in args]
+    dots = [a.tangents[level].data if isinstance(a, Tensor) and a.tangents else None
+            for a in args]
+    out_dot = prim.jvp(primitives.ARRAY_OPS, dots, out.data, *raw, **params)
+    if out_dot is None:
+        return
+    out_dot = np.asarray(out_dot)
+    if out_dot.shape != out.shape:
+        out_dot = np.broadcast_to(out_dot, out.shape).copy()
+    if out_dot.dtype != out.dtype and out.dtype.kind == "f":
+        out_dot = out_dot.astype(out.dtype)
+    out.tangents = {level: Tensor._wrap(out_dot)}
+
+
 def with_tangent(x, level, x_dot):
     """A new tensor equal to ``x`` (linked to it in the graph) that carries ``x_dot`` at ``level``."""
-    from .primitives import identity
-
-    y = identity(x)
+    y = primitives.identity(x)
     if y.tangents is None:
         y.tangents = {}
     y.tangents[level] = x_dot
@@ -84,12 +129,9 @@ def with_tangent(x, level, x_dot):
 
 def pop_tangent(y, level):
     """Remove and return ``y``'s tangent at ``level`` (zeros if ``y`` does not depend on it)."""
-    from .primitives import TENSOR_OPS
-    from .tensor import Tensor
-
     if isinstance(y, Tensor) and y.tangents and level in y.tangents:
         t = y.tangents.pop(level)
         if not y.tangents:
             y.tangents = None
         return t
-    return TENSOR_OPS.zeros_like(y if isinstance(y, Tensor) else Tensor(y))
+    return primitives.TENSOR_OPS.zeros_like(y if isinstance(y, Tensor) else Tensor(y))

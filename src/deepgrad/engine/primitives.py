@@ -27,13 +27,14 @@ from .tensor import Tensor
 class Primitive:
     """A differentiable operation; calling it runs ``apply`` (record / push tangents / compute)."""
 
-    __slots__ = ("name", "forward", "vjps", "jvp")
+    __slots__ = ("name", "forward", "vjps", "jvp", "jvp_on_arrays")
 
-    def __init__(self, name, forward, vjps, jvp):
+    def __init__(self, name, forward, vjps, jvp, jvp_on_arrays=True):
         self.name = name
         self.forward = forward
         self.vjps = vjps
         self.jvp = jvp
+        self.jvp_on_arrays = jvp_on_arrays  # False when the JVP rule needs Tensors (checkpoint)
 
     def __call__(self, *args, **params):
         return apply(self, *args, **params)
