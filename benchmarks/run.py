@@ -8,6 +8,10 @@ OPENBLAS_* variables) and ``benchmarks/RESULTS.md`` (ratios deepgrad / each peer
     python -m benchmarks.run                    # everything (under 10 minutes)
     python -m benchmarks.run --only W1,W2 --peers numpy,deepgrad,torch --repeats 3
     python -m benchmarks.run --tiny --out /tmp/b  # every workload at tiny size (the smoke test)
+    python -m benchmarks.run --only W6 --seeds 10   # W6's test accuracy over seeds 0..9
+
+W6 trains every peer once per seed (5 by default) and reports the test accuracy as mean ± sd over
+the seeds (results.json keeps each seed's); its time per epoch is pooled over every seed's run.
 """
 
 from __future__ import annotations
@@ -165,35 +169,55 @@ def bench_hvp(peer, spec, cfg):
 
 
 def bench_digits(peer, cfg):
-    """W6: train on digits for the epochs, timing whole epochs; (s/epoch stats, test accuracy)."""
+    """W6 for one peer: train once per seed (``cfg.seeds``), timing whole epochs.
+
+    Seed s sets the split, the initial weights, the batch order (workloads.py) and sklearn's
+    ``random_state``. Returns the test accuracy of every seed (and their mean and sample standard
+    deviation) and the seconds per epoch pooled over every seed's run: median, min and max over
+    the epochs after each run's first (which holds jit compilation / tracing; sklearn: over the
+    seeds' whole fits, one s/epoch each), ``first_epoch`` of seed 0; ``wall_s``: the whole W6 for
+    this peer.
+    """
+    t_start = time.perf_counter()
     spec = W.W6
-    x_tr, y_tr, x_te, y_te = W.digits_split()
-    if cfg.tiny:
-        x_tr, y_tr = x_tr[:256], y_tr[:256]
-    epochs = cfg.epochs
-    if peer == "sklearn":
-        s, acc = load("sklearn").train_digits(x_tr, y_tr, x_te, y_te, epochs, spec.batch, spec.lr)
-        return {"s_per_epoch": {"median": s, "min": s, "max": s}, "test_accuracy": acc}
-    init = W.init_params(spec)
-    tr = make_trainer(peer, spec, init)
-    schedule = W.epoch_batches(len(x_tr), spec.batch, epochs)
-    batches = [[tr.prepare(x_tr[idx], y_tr[idx]) for idx in epoch] for epoch in schedule]
-    times = []
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        for epoch in batches:
-            t0 = time.perf_counter()
-            for b in epoch:
-                tr.step(*b)
-            tr.sync()
-            times.append(time.perf_counter() - t0)
-    acc = float((tr.predict(x_te).argmax(1) == y_te).mean())
-    steady = times[1:] or times  # epoch 1 holds jit compilation / tracing
+    seeds = list(range(cfg.seeds))
+    accs, steady, first, caught = [], [], None, []
+    for seed in seeds:
+        x_tr, y_tr, x_te, y_te = W.digits_split(seed)
+        if cfg.tiny:
+            x_tr, y_tr = x_tr[:256], y_tr[:256]
+        if peer == "sklearn":
+            s, acc = load("sklearn").train_digits(x_tr, y_tr, x_te, y_te, cfg.epochs, spec.batch,
+                                                  spec.lr, seed=seed)
+            steady.append(s)
+            accs.append(acc)
+            continue
+        tr = make_trainer(peer, spec, W.init_params(spec, seed))
+        schedule = W.epoch_batches(len(x_tr), spec.batch, cfg.epochs, seed)
+        batches = [[tr.prepare(x_tr[idx], y_tr[idx]) for idx in epoch] for epoch in schedule]
+        times = []
+        with warnings.catch_warnings(record=True) as got:
+            warnings.simplefilter("always")
+            for epoch in batches:
+                t0 = time.perf_counter()
+                for b in epoch:
+                    tr.step(*b)
+                tr.sync()
+                times.append(time.perf_counter() - t0)
+        caught += got
+        accs.append(float((tr.predict(x_te).argmax(1) == y_te).mean()))
+        steady += times[1:] or times  # epoch 1 holds jit compilation / tracing
+        first = times[0] if first is None else first
     out = {"s_per_epoch": {"median": statistics.median(steady), "min": min(steady),
-                           "max": max(steady), "first_epoch": times[0]},
-           "test_accuracy": acc}
+                           "max": max(steady), "epochs_pooled": len(steady)},
+           "test_accuracy": statistics.fmean(accs),
+           "test_accuracy_sd": statistics.stdev(accs) if len(accs) > 1 else None,
+           "test_accuracies": accs, "seeds": seeds}
+    if first is not None:
+        out["s_per_epoch"]["first_epoch"] = first
     if caught:
         out["warnings"] = sorted({str(w.message).splitlines()[0] for w in caught})
+    out["wall_s"] = time.perf_counter() - t_start
     return out
 
 
@@ -317,7 +341,8 @@ def run_peer(peer, cfg, log):
             out[name] = attempt(lambda: bench_digits(peer, cfg))
             r = out[name]
             log(f"W6 {peer}: " + (r["error"] if "error" in r else
-                f"{r['s_per_epoch']['median'] * 1e3:.1f} ms/epoch, acc {r['test_accuracy']:.4f}"))
+                f"{r['s_per_epoch']['median'] * 1e3:.1f} ms/epoch, test accuracy "
+                f"{_mean_sd(r)} ({r['wall_s']:.1f} s)"))
     return out
 
 
@@ -325,7 +350,8 @@ def _child(args, cfg, timeout=480):
     """Run ``python -m benchmarks.run <args>`` and return the JSON it prints after RESULT."""
     cmd = [sys.executable, "-m", "benchmarks.run", *args, "--threads", str(cfg.threads),
            "--only", ",".join(cfg.only), "--repeats", str(cfg.repeats),
-           "--min-time", str(cfg.min_time), "--epochs", str(cfg.epochs)]
+           "--min-time", str(cfg.min_time), "--epochs", str(cfg.epochs),
+           "--seeds", str(cfg.seeds)]
     if cfg.tiny:
         cmd.append("--tiny")
     if cfg.quiet:
@@ -398,6 +424,12 @@ def run(cfg):
     return results
 
 
+def _mean_sd(r):
+    sd, n = r.get("test_accuracy_sd"), len(r.get("test_accuracies", [0]))
+    return (f"{100 * r['test_accuracy']:.2f}%" + (f" ± {100 * sd:.2f}" if sd is not None else "")
+            + f" over {n} seed{'s' if n > 1 else ''}")
+
+
 def _brief(r):
     if "error" in r:
         return "ERROR " + r["error"]
@@ -413,6 +445,8 @@ def parse(argv=None):
     p.add_argument("--repeats", type=int, default=7)
     p.add_argument("--min-time", type=float, default=0.25, help="seconds per timed repeat")
     p.add_argument("--epochs", type=int, default=W.W6_EPOCHS)
+    p.add_argument("--seeds", type=int, default=None,
+                   help=f"W6 seeds 0..N-1 for its test accuracy ({W.W6_SEEDS}; --tiny: 2)")
     p.add_argument("--threads", type=int, default=THREADS, help="threads for every peer (2)")
     p.add_argument("--tiny", action="store_true", help="tiny sizes, few repeats (smoke test)")
     p.add_argument("--out", default=str(HERE))
@@ -425,6 +459,10 @@ def parse(argv=None):
     cfg = p.parse_args(argv)
     cfg.only = [w.strip() for w in cfg.only.split(",") if w.strip()]
     cfg.peers = [q.strip() for q in cfg.peers.split(",") if q.strip()]
+    if cfg.seeds is None:
+        cfg.seeds = 2 if cfg.tiny else W.W6_SEEDS
+    if cfg.seeds < 1:
+        p.error("--seeds must be at least 1")
     if cfg.tiny:
         cfg.repeats, cfg.min_time, cfg.epochs = 1, 0.0, 2
     return cfg
