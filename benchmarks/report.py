@@ -134,8 +134,9 @@ def absolute_rows(results):
                     p: f"{r['peak_rss_mib']:.0f} / {r['train_memory_mib']:.0f}"
                     for p, r in wl[name].items() if "peak_rss_mib" in r}))
     if "W4" in wl:
-        rows.append(("W4 HVP/grad (grad ms)", {
-            p: f"{r['hvp_over_grad']:.2f} ({r['grad_s']['median'] * 1e3:.2f})"
+        rows.append(("W4 HVP/grad (grad ms, HVP ms)", {
+            p: f"{r['hvp_over_grad']:.2f} ({r['grad_s']['median'] * 1e3:.2f}, "
+               f"{r['hvp_s']['median'] * 1e3:.2f})"
             for p, r in wl["W4"].items() if "hvp_over_grad" in r}))
     if "W6" in wl:
         rows.append(("W6 ms/epoch median [min–max]", {

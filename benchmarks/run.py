@@ -150,7 +150,7 @@ def gemm_peak(sizes=(1024, 2048), repeats=5):
     return {"gflops": best, "per_size": per_size}
 
 
-HVP_PEERS = ("deepgrad", "torch", "jax_jit", "jax", "autograd")
+HVP_PEERS = ("numpy", "deepgrad", "torch", "jax_jit", "jax", "autograd")
 
 
 def bench_hvp(peer, spec, cfg):

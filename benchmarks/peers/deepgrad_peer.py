@@ -15,15 +15,6 @@ def unavailable():
     return None
 
 
-def compile_fn():
-    """deepgrad.compile (re-exported by the package once the lead wires it; the module until then)."""
-    if hasattr(dg, "compile"):
-        return dg.compile
-    from deepgrad.engine.compile import compile
-
-    return compile
-
-
 def build(spec, init):
     layers = []
     for i, (w, b) in enumerate(init):
@@ -56,22 +47,7 @@ class Trainer:
             opt.step()
             return loss
 
-        if compiled and not hasattr(type(opt).step, "__wrapped__"):
-            # Until optim marks step/zero_grad with @effect and nn.functional wraps its label
-            # check in validation() (requested), mark them here with the same public markers.
-            from deepgrad.engine.compile import effect, validation
-
-            opt.step, opt.zero_grad = effect(opt.step), effect(opt.zero_grad)
-
-            def step(x, y):  # the same step, its label check marked as a check
-                opt.zero_grad()
-                with validation():
-                    loss = loss_fn(model(x), y)
-                loss.backward()
-                opt.step()
-                return loss
-
-        self.step = compile_fn()(step) if compiled else step
+        self.step = dg.compile(step) if compiled else step
 
     def prepare(self, x, y):
         return dg.tensor(x), dg.tensor(y)

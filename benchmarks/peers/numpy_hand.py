@@ -141,3 +141,70 @@ class Trainer:
 
 def make_trainer(spec, init):
     return Trainer(spec, init)
+
+
+def make_hvp(spec, init, x, y):
+    """Hand-written gradient and forward-over-reverse HVP of the mean cross-entropy (the W4 floor).
+
+    The HVP pushes the tangent V through the forward pass (z_dot = h_dot W^T + h V^T + c) and
+    then through the backward pass; it skips the weight gradients themselves, which the HVP does
+    not need. Its time over the gradient's is what NumPy can do for this model: about 22 matrix
+    products against 8.
+    """
+    ws = [w for w, _ in init]
+    bs = [b for _, b in init]
+    r = [np.random.default_rng(2).standard_normal(a.shape).astype(np.float32)
+         for wb in init for a in wb]  # the tangents deepgrad_peer.make_hvp uses
+    vs, cs = r[0::2], r[1::2]
+    n = len(x)
+    rows = np.arange(n)
+
+    def softmax_residual(z):
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        g = p.copy()
+        g[rows, y] -= 1.0
+        g /= n
+        return p, g
+
+    def grad():
+        hs, masks = [x], []
+        for i, (w, b) in enumerate(zip(ws, bs)):
+            z = hs[-1] @ w.T + b
+            if i < len(ws) - 1:
+                masks.append(z > 0)
+                hs.append(z * masks[-1])
+        _, g = softmax_residual(z)
+        out = []
+        for i in range(len(ws) - 1, -1, -1):
+            out[:0] = [g.T @ hs[i], g.sum(axis=0)]
+            if i > 0:
+                g = (g @ ws[i]) * masks[i - 1]
+        return out
+
+    def hvp():
+        hs, dots, masks = [x], [None], []
+        for i, (w, b) in enumerate(zip(ws, bs)):
+            z = hs[-1] @ w.T + b
+            z_dot = hs[-1] @ vs[i].T + cs[i]
+            if dots[-1] is not None:
+                z_dot += dots[-1] @ w.T
+            if i < len(ws) - 1:
+                masks.append(z > 0)
+                hs.append(z * masks[-1])
+                dots.append(z_dot * masks[-1])
+        p, g = softmax_residual(z)
+        pz = p * z_dot
+        g_dot = (pz - p * pz.sum(axis=1, keepdims=True)) / n
+        out = []
+        for i in range(len(ws) - 1, -1, -1):
+            hw = g_dot.T @ hs[i]
+            if dots[i] is not None:
+                hw += g.T @ dots[i]
+            out[:0] = [hw, g_dot.sum(axis=0)]
+            if i > 0:
+                g_dot = (g_dot @ ws[i] + g @ vs[i]) * masks[i - 1]
+                g = (g @ ws[i]) * masks[i - 1]
+        return out
+
+    return grad, hvp

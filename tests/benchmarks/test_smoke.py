@@ -57,6 +57,7 @@ def test_every_workload_runs_tiny_for_deepgrad(tmp_path):
         ref = wl[name]["numpy"]["loss_after_steps"]
         assert wl[name]["deepgrad"]["loss_after_steps"] == pytest.approx(ref, rel=1e-4)
     assert np.isfinite(wl["W4"]["deepgrad"]["hvp_over_grad"])
+    assert np.isfinite(wl["W4"]["numpy"]["hvp_over_grad"])
     for peer in ("numpy", "deepgrad", "deepgrad_compile"):  # W6: one accuracy per seed
         r = wl["W6"][peer]
         assert cfg.seeds == 2 and r["seeds"] == [0, 1]
@@ -200,3 +201,18 @@ def test_compile_falls_back_when_the_step_draws_random_numbers():
     with pytest.warns(CompileWarning, match="random generator"):
         cstep(np.ones((2, 4), np.float32))
     assert cstep.fallback_reason is not None
+
+
+def test_hand_written_hvp_is_deepgrads_hvp():
+    """The W4 floor computes the same gradient and Hessian-vector product as dg.grad / dg.hvp."""
+    from benchmarks.peers import numpy_hand
+
+    spec = W.W2.scaled(batch=16, widths=(8, 12, 12, 5))
+    init = W.init_params(spec)
+    x, y = W.batch_data(spec)
+    ours_g, ours_h = deepgrad_peer.make_hvp(spec, init, x, y)
+    hand_g, hand_h = numpy_hand.make_hvp(spec, init, x, y)
+    for ours, hand in ((ours_g(), hand_g()), (ours_h(), hand_h())):
+        assert len(ours) == len(hand) == 6
+        for a, b in zip(ours, hand):
+            np.testing.assert_allclose(a.data, b, rtol=2e-5, atol=1e-6)
