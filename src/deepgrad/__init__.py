@@ -4,6 +4,7 @@ Tensors with reverse- and forward-mode autodiff (``deepgrad.engine``), the funct
 of JAX, and (in subpackages) the MLP and its practice and the lab of the lectures' theory.
 """
 
+from .engine.allocator import keep_freed_memory
 from .engine.graph import enable_grad, is_grad_enabled, no_grad, ShapeError
 from .engine.primitives import (
     abs, add, astype, binary_cross_entropy_with_logits, broadcast_to, clip, concatenate, cos,
@@ -19,6 +20,10 @@ from .engine.transforms import (
 )
 
 __version__ = "0.1.0"
+
+# Freed arrays stay in the heap for the next step's identical arrays (no page faults on every
+# step); DEEPGRAD_KEEP_FREED_MEMORY=0 opts out. See engine/allocator.py.
+keep_freed_memory()
 
 # Subpackages and their entry points load on first use (``dg.nn``, ``dg.save``), so that
 # ``import deepgrad`` stays light: scikit-learn and matplotlib are imported only when needed.
