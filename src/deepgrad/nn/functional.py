@@ -53,7 +53,7 @@ def _check_labels(name, scores, target):
         raise ValueError(f"{name}: expected {n} labels of shape ({n},), got shape "
                          f"{target.shape}")
     with validation():  # a check that raises, not a branch: compiled replays skip it
-        bad = n and (target.min() < 0 or target.max() >= c)
+        bad = n and (np.minimum.reduce(target) < 0 or np.maximum.reduce(target) >= c)
     if bad:
         raise ValueError(f"{name}: labels must be in [0, {c}) for {c} classes, got values from "
                          f"{target.min()} to {target.max()}")

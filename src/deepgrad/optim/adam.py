@@ -43,13 +43,20 @@ class Adam(Optimizer):
             else:
                 grad = grad + weight_decay * p.data
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        m += (1 - beta1) * (grad - m)
+        # One temporary t, updated in place (the step is memory-bound: each fresh array costs).
+        t = np.subtract(grad, m)
+        t *= 1 - beta1
+        m += t                                    # m <- m + (1 - beta1) (g - m), torch's lerp
+        np.multiply(grad, grad, out=t)
+        t *= 1 - beta2
         v *= beta2
-        v += (1 - beta2) * grad * grad
+        v += t
         if group["amsgrad"]:
             np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
             v = state["max_exp_avg_sq"]
-        denom = np.sqrt(v)
-        denom /= math.sqrt(1 - beta2 ** step)
-        denom += group["eps"]
-        p.data -= (lr / (1 - beta1 ** step)) * m / denom
+        np.sqrt(v, out=t)                         # denominator sqrt(v / (1 - beta2^t)) + eps
+        t /= math.sqrt(1 - beta2 ** step)
+        t += group["eps"]
+        np.divide(m, t, out=t)
+        t *= lr / (1 - beta1 ** step)
+        p.data -= t
