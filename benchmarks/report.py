@@ -266,6 +266,10 @@ def markdown(results):
          f"autograd {env.get('autograd')}, scikit-learn {env.get('sklearn')}; env "
          f"{env.get('env')}; run took {results.get('total_s', 0):.0f} s."),
     ]
+    rounds = results.get("config", {}).get("rounds", 1)
+    if rounds > 1:
+        lines.append(f"W1-W4: {rounds} rounds, every peer once per round in turn; each peer's "
+                     "median round is shown (the machine's speed drifts between minutes).")
     if "gemm_peak" in results:
         lines.append(f"float32 GEMM peak (NumPy, this run): {results['gemm_peak']['gflops']:.1f} "
                      "GFLOP/s.")

@@ -216,3 +216,12 @@ def test_hand_written_hvp_is_deepgrads_hvp():
         assert len(ours) == len(hand) == 6
         for a, b in zip(ours, hand):
             np.testing.assert_allclose(a.data, b, rtol=2e-5, atol=1e-6)
+
+
+def test_each_peer_keeps_its_median_round():
+    rounds = [{"s_per_step": {"median": m}} for m in (3.0, 1.0, 2.0)]
+    chosen = bench.median_round(rounds + [{"error": "RuntimeError: slow"}])
+    assert chosen["s_per_step"]["median"] == 2.0 and chosen["rounds"] == [3.0, 1.0, 2.0]
+    hvp = bench.median_round([{"hvp_over_grad": h} for h in (2.9, 3.1)])
+    assert hvp["hvp_over_grad"] == 2.9
+    assert "error" in bench.median_round([{"error": "x"}])
