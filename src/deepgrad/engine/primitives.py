@@ -832,8 +832,8 @@ def _ce_fwd(z, target, reduction):
 
 
 def _reduce(losses, reduction):
-    if reduction == "mean":
-        return np.mean(losses)
+    if reduction == "mean":  # the ufunc directly: np.mean's dispatch costs 2 us per loss
+        return np.add.reduce(losses, axis=None) / losses.size
     if reduction == "sum":
         return np.sum(losses)
     return losses
