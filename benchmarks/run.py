@@ -11,8 +11,9 @@ OPENBLAS_* variables) and ``benchmarks/RESULTS.md`` (ratios deepgrad / each peer
     python -m benchmarks.run --only W6 --seeds 10   # W6's test accuracy over seeds 0..9
 
 The machine's speed drifts (a shared VM: one run saw every peer 1.6x slower than minutes before),
-so W1-W4 run in ``--rounds`` (3) rounds, every peer once per round in turn, and each peer keeps
-its median round: a slow spell then hits one round of every peer instead of all of one peer.
+so W1-W4 run in ``--rounds`` (2) rounds, every peer once per round in turn, and each peer keeps
+its median round (the faster of two): a slow spell then hits one round of every peer instead of
+all of one peer.
 
 W6 trains every peer once per seed (5 by default) and reports the test accuracy as mean ± sd over
 the seeds (results.json keeps each seed's); its time per epoch is pooled over every seed's run.
@@ -443,7 +444,7 @@ def median_round(results):
     """The round whose time is the median of the rounds' (lower middle for an even count), with
     every round's median kept in ``rounds``; failed rounds count only when all failed."""
     ok = [r for r in results if "error" not in r]
-    if not ok:
+    if len(results) == 1 or not ok:
         return results[0]
 
     def key(r):
@@ -480,7 +481,7 @@ def parse(argv=None):
     p.add_argument("--seeds", type=int, default=None,
                    help=f"W6 seeds 0..N-1 for its test accuracy ({W.W6_SEEDS}; --tiny: 2)")
     p.add_argument("--threads", type=int, default=THREADS, help="threads for every peer (2)")
-    p.add_argument("--rounds", type=int, default=3,
+    p.add_argument("--rounds", type=int, default=2,
                    help="rounds of W1-W4, peers in turn; each peer keeps its median round")
     p.add_argument("--tiny", action="store_true", help="tiny sizes, few repeats (smoke test)")
     p.add_argument("--out", default=str(HERE))
@@ -500,7 +501,7 @@ def parse(argv=None):
     if cfg.rounds < 1:
         p.error("--rounds must be at least 1")
     if cfg.tiny:
-        cfg.repeats, cfg.min_time, cfg.epochs, cfg.rounds = 1, 0.0, 2, 1
+        cfg.repeats, cfg.min_time, cfg.epochs = 1, 0.0, 2
     return cfg
 
 

@@ -225,3 +225,15 @@ def test_each_peer_keeps_its_median_round():
     hvp = bench.median_round([{"hvp_over_grad": h} for h in (2.9, 3.1)])
     assert hvp["hvp_over_grad"] == 2.9
     assert "error" in bench.median_round([{"error": "x"}])
+    w6 = {"s_per_epoch": {"median": 0.01}}  # a workload run once keeps its one result
+    assert bench.median_round([w6]) is w6
+
+
+def test_a_whole_run_in_two_rounds_writes_the_report(tmp_path):
+    cfg = bench.parse(["--tiny", "--quiet", "--out", str(tmp_path), "--peers", "numpy",
+                       "--only", "W1,W4,W6", "--rounds", "2"])
+    results = bench.run(cfg)
+    wl = results["workloads"]
+    assert len(wl["W1"]["numpy"]["rounds"]) == 2 and len(wl["W4"]["numpy"]["rounds"]) == 2
+    assert "rounds" not in wl["W6"]["numpy"]  # W6 runs once, in the first round
+    assert "W1-W4: 2 rounds" in (tmp_path / "RESULTS.md").read_text()
