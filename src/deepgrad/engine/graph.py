@@ -92,17 +92,19 @@ def apply(prim, *args, **params):
     if tracer is not None:
         return tracer.apply(prim, args, params)
     raw = []
-    diff = ()
+    diff = []
     has_tangents = False
-    for i, a in enumerate(args):
+    i = 0
+    for a in args:
         if isinstance(a, Tensor):
             raw.append(a.data)
             if a.requires_grad:
-                diff += (i,)
+                diff.append(i)
             if a.tangents is not None:
                 has_tangents = True
         else:
             raw.append(a)
+        i += 1
     try:
         out = prim.forward(*raw, **params)
     except ValueError as e:
