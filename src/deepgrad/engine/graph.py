@@ -148,24 +148,23 @@ def _topological_order(roots, stop=()):
     One walk collects them; sorting by node creation order (a topological order by
     construction) replaces a two-phase DFS. The walk does not go past tensors in ``stop``.
     """
-    seen = set()
-    found = []
-    stack = list(roots)
+    seen = {id(t): t for t in roots}  # marked when first reached: each tensor is pushed once
+    stack = list(seen.values())
     while stack:
         t = stack.pop()
-        if id(t) in seen:
-            continue
-        seen.add(id(t))
-        found.append(t)
         node = t.grad_fn
-        if node is not None and id(t) not in stop:
-            inputs = node.inputs
-            if inputs is None:
-                raise RuntimeError(_FREED)
-            for i in node.diff:
-                x = inputs[i]
-                if id(x) not in seen:
-                    stack.append(x)
+        if node is None or id(t) in stop:
+            continue
+        inputs = node.inputs
+        if inputs is None:
+            raise RuntimeError(_FREED)
+        for i in node.diff:
+            x = inputs[i]
+            key = id(x)
+            if key not in seen:
+                seen[key] = x
+                stack.append(x)
+    found = list(seen.values())
     found.sort(key=_order_key)
     return found
 

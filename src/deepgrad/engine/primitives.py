@@ -16,6 +16,7 @@ input's shape in one place (the adjoint of broadcasting is summation).
 from __future__ import annotations
 
 import math
+import operator
 
 import numpy as np
 import scipy.special
@@ -160,9 +161,7 @@ class ARRAY_OPS:
     def transpose(x, axes=None):
         return x.transpose(axes)
 
-    @staticmethod
-    def mT(x):
-        return x.swapaxes(-1, -2)
+    mT = staticmethod(operator.attrgetter("mT"))  # ndarray.mT, read in C: no Python frame
 
     @staticmethod
     def sum(x, axis=None, keepdims=False):  # cotangents are float: add.reduce is sum, faster
