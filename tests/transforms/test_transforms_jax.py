@@ -442,6 +442,32 @@ def test_reverse_through_the_tangent():
     assert_tree_close(ours, theirs, rtol=1e-10)
 
 
+def test_backward_through_a_jvp_of_a_leaf():
+    """PyTorch-style backward() reaches a jvp's tangent through a leaf that requires grad (the
+    tangent must be recorded although no vjp is open): d/db <grad f(b), v> = H v."""
+    v = rng.standard_normal(B.shape)
+    f = lambda b: dg_scalar(A, b, C)
+    b = dg.tensor(B, requires_grad=True)
+    dg.jvp(f, (b,), (v,))[1].backward()
+    theirs = jax.grad(lambda b: jax.jvp(lambda x: jx_scalar(A, x, C), (b,), (jnp.asarray(v),))[1])
+    assert_tree_close(b.grad, theirs(jnp.asarray(B)), rtol=1e-9)
+
+
+def test_backward_through_an_hvp_to_a_closed_over_parameter():
+    """hvp's forward pass may skip recording tangents only for its own inner grad: a parameter
+    that f closes over (requires grad, outside every transform) still gets its gradient."""
+    v = rng.standard_normal(B.shape)
+    c = dg.tensor(C, requires_grad=True)
+    hv = dg.hvp(lambda b: dg_scalar(A, b, c), (dg.tensor(B),), (v,))
+    dg.sum(hv * hv).backward()
+
+    def jx_loss(c):
+        hv = jax.jvp(jax.grad(lambda b: jx_scalar(A, b, c)), (jnp.asarray(B),), (jnp.asarray(v),))[1]
+        return jnp.sum(hv * hv)
+
+    assert_tree_close(c.grad, jax.grad(jx_loss)(jnp.asarray(C)), rtol=1e-9)
+
+
 def test_reverse_over_forward_several_args_and_vector_output():
     v = tuple(rng.standard_normal(np.shape(a)) for a in ABC)
     u = rng.standard_normal(2)

@@ -53,8 +53,9 @@ def new_level() -> int:
 
 def push_tangents(prim, args, params, out):
     """Give ``out`` its tangent at every active level carried by ``args``."""
+    hidden = _Levels.hidden
     levels = sorted({k for a in args if isinstance(a, Tensor) and a.tangents
-                     for k in a.tangents if _visible(k)})
+                     for k in a.tangents if not hidden or _visible(k)})
     if len(levels) == 1 and prim.jvp_on_arrays and _plain(args, levels[0]):
         _push_on_arrays(prim, args, params, out, levels[0])
         return
@@ -80,20 +81,24 @@ def _plain(args, level):
     """Whether the tangent at ``level`` can be computed on bare arrays: nothing will differentiate it.
 
     True when ``level`` is the only tangent any argument carries, the tangents carry none of
-    their own, and nothing involved is recorded for reverse mode (grad mode is off, or nothing
-    requires grad). Then the JVP rule's result needs no graph and no tangents.
+    their own, and no reverse pass can differentiate the result. A reverse pass can only reach a
+    level-k tangent after ``jvp`` hands it out, so only passes opened before level k (a smaller
+    ``reverse_level``, 0 for ``backward()``) count; the vjp inside ``hvp = jvp(grad(f))`` is
+    opened after its jvp and never differentiates that jvp's tangents. Then the JVP rule's result
+    needs no graph and no tangents.
     """
     recording = graph.is_grad_enabled()
     for a in args:
         if not isinstance(a, Tensor):
             continue
-        if recording and a.requires_grad:
+        if recording and a.requires_grad and a.reverse_level < level:
             return False
         if a.tangents:
             if len(a.tangents) != 1:
                 return False
             dot = a.tangents.get(level)
-            if dot is None or dot.tangents is not None or (recording and dot.requires_grad):
+            if dot is None or dot.tangents is not None or (
+                    recording and dot.requires_grad and dot.reverse_level < level):
                 return False
     return True
 

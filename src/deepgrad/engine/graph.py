@@ -94,12 +94,15 @@ def apply(prim, *args, **params):
     raw = []
     diff = []
     has_tangents = False
+    level = None  # the smallest reverse level among the inputs that require grad
     i = 0
     for a in args:
         if isinstance(a, Tensor):
             raw.append(a.data)
             if a.requires_grad:
                 diff.append(i)
+                if level is None or a.reverse_level < level:
+                    level = a.reverse_level
             if a.tangents is not None:
                 has_tangents = True
         else:
@@ -121,6 +124,7 @@ def apply(prim, *args, **params):
     result = Tensor._wrap(out)
     if diff and _GradMode.enabled:
         result.requires_grad = True
+        result.reverse_level = level
         result.grad_fn = Node(prim, args, raw, params, diff)
     if has_tangents:
         push_tangents(prim, args, params, result)

@@ -2,7 +2,9 @@
 
 A Tensor is deliberately thin (``__slots__``, no per-element Python): ``.data`` is the array,
 ``.grad_fn`` the graph node that produced it (None for leaves), ``.tangents`` the forward-mode
-perturbations it carries (None when there are none). Every operator is a one-line call into
+perturbations it carries (None when there are none). ``.reverse_level`` says which reverse passes
+may differentiate it: 0 (any ``backward()``) unless every tensor it requires grad through is an
+input made by a ``vjp`` opened later (that vjp's level; see ``forward._plain``). Every operator is a one-line call into
 ``apply`` with a primitive from ``primitives.py``.
 """
 
@@ -62,7 +64,8 @@ class Tensor:
     records nothing, ``detach`` stops gradients. Integer and bool tensors never require grad.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "tangents", "_hooks", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "tangents", "_hooks", "reverse_level",
+                 "__weakref__")
 
     # Make NumPy defer to our reflected operators (ndarray * Tensor -> Tensor.__rmul__).
     __array_ufunc__ = None
@@ -74,6 +77,7 @@ class Tensor:
         self.tangents = None
         self._hooks = None
         self.requires_grad = False
+        self.reverse_level = 0
         if requires_grad:
             self.requires_grad_(True)
 
@@ -87,6 +91,7 @@ class Tensor:
         t.tangents = None
         t._hooks = None
         t.requires_grad = False
+        t.reverse_level = 0
         return t
 
     # ----------------------------------------------------------------- attributes

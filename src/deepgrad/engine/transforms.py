@@ -80,9 +80,12 @@ def vjp(f, *primals, has_aux=False):
     one cotangent per primal (pytrees allowed); it may be called many times.
     """
     leaves, treedef = tree_flatten(primals)
+    level = new_level()  # forward mode need not record for this pass (forward._plain)
     with _set_grad_enabled(True):
         xs = [identity(_float_tensor(x, "vjp")) for x in leaves]
         for x in xs:
+            if not x.requires_grad:  # an input of this pass only: later levels may skip it
+                x.reverse_level = level
             x.requires_grad = True
         out = f(*tree_unflatten(treedef, xs))
     if has_aux:
