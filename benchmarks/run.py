@@ -68,11 +68,8 @@ TRAIN_WORKLOADS = ("W1", "W2", "W3", "W5")
 
 # --------------------------------------------------------------------------- timing
 
-def timeit(call, sync=lambda: None, repeats=5, min_time=0.2, warmup=3):
-    """Seconds per call: median, min and max over ``repeats`` runs of n calls each.
-
-    n is chosen so that one run lasts about ``min_time`` (at least one call).
-    """
+def _calls_per_run(call, sync, min_time, warmup):
+    """Warm ``call`` up, then the number of calls that lasts about ``min_time`` (at least 1)."""
     for _ in range(warmup):
         call()
     sync()
@@ -84,16 +81,43 @@ def timeit(call, sync=lambda: None, repeats=5, min_time=0.2, warmup=3):
             break
     sync()
     per = (time.perf_counter() - t0) / n
-    n = max(1, int(min_time / per))
-    runs = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(n):
-            call()
-        sync()
-        runs.append((time.perf_counter() - t0) / n)
+    return max(1, int(min_time / per))
+
+
+def _run(call, sync, n):
+    t0 = time.perf_counter()
+    for _ in range(n):
+        call()
+    sync()
+    return (time.perf_counter() - t0) / n
+
+
+def _stats(runs, n):
     return {"median": statistics.median(runs), "min": min(runs), "max": max(runs),
-            "calls_per_repeat": n, "repeats": repeats}
+            "calls_per_repeat": n, "repeats": len(runs)}
+
+
+def timeit(call, sync=lambda: None, repeats=5, min_time=0.2, warmup=3):
+    """Seconds per call: median, min and max over ``repeats`` runs of n calls each.
+
+    n is chosen so that one run lasts about ``min_time`` (at least one call).
+    """
+    n = _calls_per_run(call, sync, min_time, warmup)
+    return _stats([_run(call, sync, n) for _ in range(repeats)], n)
+
+
+def timeit_pair(first, second, repeats=5, min_time=0.2, warmup=3):
+    """``timeit`` of two calls with their runs interleaved, and the median of the per-repeat
+    ratios second/first: a drift of the machine's speed then cancels out of the ratio."""
+    sync = lambda: None  # noqa: E731
+    n1 = _calls_per_run(first, sync, min_time, warmup)
+    n2 = _calls_per_run(second, sync, min_time, warmup)
+    runs1, runs2 = [], []
+    for _ in range(repeats):
+        runs1.append(_run(first, sync, n1))
+        runs2.append(_run(second, sync, n2))
+    ratio = statistics.median(b / a for a, b in zip(runs1, runs2))
+    return _stats(runs1, n1), _stats(runs2, n2), ratio
 
 
 def make_trainer(peer, spec, init):
@@ -168,9 +192,8 @@ def bench_hvp(peer, spec, cfg):
         g, h = mod.make_hvp(spec, init, x, y, jit=False)
     else:
         g, h = mod.make_hvp(spec, init, x, y)
-    tg = timeit(g, repeats=cfg.repeats, min_time=cfg.min_time)
-    th = timeit(h, repeats=cfg.repeats, min_time=cfg.min_time)
-    return {"grad_s": tg, "hvp_s": th, "hvp_over_grad": th["median"] / tg["median"]}
+    tg, th, ratio = timeit_pair(g, h, repeats=cfg.repeats, min_time=cfg.min_time)
+    return {"grad_s": tg, "hvp_s": th, "hvp_over_grad": ratio}
 
 
 def bench_digits(peer, cfg):
