@@ -321,9 +321,19 @@ def _run_hooks(t, g, tensor_mode):
     return g
 
 
-# References to the cotangent array while _accumulate_leaf runs: run_backward's local, the
-# parameter, and getrefcount's own argument. Any more means someone else can see the array.
-_PRIVATE_REFS = 3
+def _refs_of_a_private_array() -> int:
+    """What ``sys.getrefcount`` reports inside ``_accumulate_leaf`` for an array that only the
+    backward pass holds (the caller's local, the parameter, getrefcount's own argument: 3 on
+    CPython 3.11). Measured the same way rather than assumed: interpreters count differently."""
+
+    def callee(g):
+        return sys.getrefcount(g)
+
+    g = np.empty(0)
+    return callee(g)
+
+
+_PRIVATE_REFS = _refs_of_a_private_array()  # any more and someone else can see the array
 
 
 def _accumulate_leaf(leaf, g, create_graph):
