@@ -362,3 +362,11 @@ def test_comparisons_are_outside_the_graph():
     m = x > 0
     assert m.dtype == np.bool_ and not m.requires_grad and m.grad_fn is None
     np.testing.assert_array_equal(m.data, [True, False])
+
+
+def test_mse_loss_refuses_mismatched_shapes_and_unknown_reductions():
+    x = leaf([[1.0, 2.0], [3.0, 4.0]])
+    with pytest.raises(dg.ShapeError, match=r"input has shape \(2, 2\) but target has shape \(2,\)"):
+        dg.mse_loss(x, np.array([1.0, 2.0]))
+    with pytest.raises(ValueError, match="reduction must be"):
+        dg.mse_loss(x, np.zeros((2, 2)), reduction="avg")

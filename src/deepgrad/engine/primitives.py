@@ -21,7 +21,7 @@ import operator
 import numpy as np
 import scipy.special
 
-from .graph import apply
+from .graph import ShapeError, apply
 from .tensor import Tensor
 
 
@@ -972,6 +972,11 @@ mse_loss_prim = Primitive(
 
 def mse_loss(input, target, reduction="mean"):
     """Squared error (input - target)^2, reduced by mean, sum or none (shapes must match)."""
+    if np.shape(_data(input)) != np.shape(_data(target)):
+        raise ShapeError(f"mse_loss: input has shape {np.shape(_data(input))} but target has "
+                         f"shape {np.shape(_data(target))}; they must match (no broadcasting)")
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"mse_loss: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
     return mse_loss_prim(input, target, reduction=reduction)
 
 
