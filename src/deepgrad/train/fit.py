@@ -4,6 +4,7 @@ One step of fit is the lectures' minibatch gradient descent: loss on a batch, ba
 optimizer step (the update rule is the optimizer's). Every epoch is logged in a History.
 """
 
+import math
 import time
 
 import numpy as np
@@ -20,10 +21,40 @@ from deepgrad.train.metrics import predicted_classes
 from deepgrad.train.progress import format_logs, progress_bar
 
 EVAL_BATCH = 4096
+ON_NONFINITE = ("raise", "stop", "ignore")
+
+
+class NonFiniteLossError(FloatingPointError):
+    """fit's loss became NaN or inf (the run diverged); `history` holds what was trained, its
+    `diverged` says where, and the model holds the weights of the last batch with a finite loss."""
+
+    def __init__(self, message, history):
+        super().__init__(message)
+        self.history = history
+
+
+class _Snapshot:
+    """A copy of a model's parameters and buffers in preallocated arrays, taken and put back in
+    place (one memory copy each way, no allocation per step)."""
+
+    def __init__(self, model):
+        self.arrays = [p.data for p in model.parameters()] + [b for _, b in model.named_buffers()]
+        self.copies = [np.empty_like(a) for a in self.arrays]
+
+    def take(self):
+        for array, copy in zip(self.arrays, self.copies):
+            np.copyto(copy, array)
+
+    def restore(self):
+        for array, copy in zip(self.arrays, self.copies):
+            np.copyto(array, copy)
+
+    def finite(self):
+        return all(np.isfinite(a).all() for a in self.arrays if a.dtype.kind == "f")
 
 
 def fit(model, loss_fn, optimizer, train, val=None, epochs=10, batch_size=32, scheduler=None,
-        callbacks=(), progress=True, seed=None):
+        callbacks=(), progress=True, seed=None, on_nonfinite="raise"):
     """Train `model` to minimise `loss_fn(model(x), y)` (a mean over the batch) with `optimizer`.
 
     train, val: (X, y) pairs of arrays, or DataLoaders (then batch_size does not apply). Each
@@ -32,8 +63,19 @@ def fit(model, loss_fn, optimizer, train, val=None, epochs=10, batch_size=32, sc
     every epoch (or every batch if its step_every is "batch"); ReduceLROnPlateau gets val_loss
     (loss without val). seed: calls deepgrad.manual_seed(seed) first, so shuffling and dropout
     repeat. Ctrl-C finishes the current step and returns the History so far (interrupted=True);
-    callbacks still run their on_train_end (EarlyStopping restores the best weights).
+    callbacks still run their on_train_end (EarlyStopping restores the best weights); SIGTERM
+    is handled the same way.
+
+    on_nonfinite: what a NaN or inf training loss does (also weights left non-finite by the last
+    step). "raise" (default) and "stop" put back the weights of the last batch whose loss was
+    finite (so each step first copies the weights; the optimizer's state is not rolled back),
+    record where in `history.diverged` and end training; "raise" then raises
+    NonFiniteLossError, "stop" returns the History. "ignore" trains on regardless, as PyTorch
+    does. Callbacks run their on_train_end either way.
     """
+    if on_nonfinite not in ON_NONFINITE:
+        raise ValueError(f"on_nonfinite must be one of {', '.join(map(repr, ON_NONFINITE))}, "
+                         f"got {on_nonfinite!r}")
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
         raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
     if seed is not None:
@@ -47,26 +89,38 @@ def fit(model, loss_fn, optimizer, train, val=None, epochs=10, batch_size=32, sc
     history = History()
     for callback in callbacks:
         callback.on_train_begin(model)
+    snapshot = None if on_nonfinite == "ignore" else _Snapshot(model)
+    if snapshot is not None:
+        snapshot.take()
+    lr = optimizer.param_groups[0]["lr"]
     bar = progress_bar(epochs, progress)
     with StopOnInterrupt() as interrupt:
         for epoch in range(1, epochs + 1):
             start, lr = time.perf_counter(), optimizer.param_groups[0]["lr"]
             model.train()
             total, correct, count = 0.0, 0, 0
-            for xb, yb in loader:
+            for batch, (xb, yb) in enumerate(loader, 1):
                 out = model(xb)
                 loss = loss_fn(out, yb)
+                value = loss.item()
+                if snapshot is not None:
+                    if not math.isfinite(value):
+                        history.diverged = {"epoch": epoch, "batch": batch, "loss": value}
+                        break
+                    snapshot.take()
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
                 if per_batch:
                     scheduler.step()
-                total += loss.item() * len(yb)
+                total += value * len(yb)
                 count += len(yb)
                 if classify:
                     correct += int(np.sum(predicted_classes(out.data) == yb.data))
                 if interrupt.requested:
                     break
+            if history.diverged:
+                break
             logs = {"epoch": epoch, "loss": total / max(count, 1)}
             if classify:
                 logs["accuracy"] = correct / max(count, 1)
@@ -85,10 +139,26 @@ def fit(model, loss_fn, optimizer, train, val=None, epochs=10, batch_size=32, sc
                 history.interrupted = interrupt.requested
                 history.stopped_early = any(stop) and not interrupt.requested
                 break
+        if snapshot is not None and not history.diverged and not snapshot.finite():
+            history.diverged = {"epoch": len(history), "batch": None, "loss": None}
     bar.close()
+    if history.diverged:
+        snapshot.restore()
     for callback in callbacks:
         callback.on_train_end(model, history)
+    if history.diverged and on_nonfinite == "raise":
+        raise NonFiniteLossError(divergence_message(history.diverged, lr), history)
     return history
+
+
+def divergence_message(diverged, lr):
+    """What went wrong and what to try, for a NonFiniteLossError or `deepgrad train`."""
+    what = f"the loss became {diverged['loss']} at epoch {diverged['epoch']}, batch " \
+        f"{diverged['batch']}" if diverged["batch"] else \
+        f"the last step of epoch {diverged['epoch']} left non-finite weights"
+    return (f"training diverged: {what} (lr={lr:g}); the weights of the last batch "
+            f"with a finite loss were kept. Try a smaller learning rate (e.g. {lr / 10:g}), "
+            "gradient clipping, or fit(..., on_nonfinite='ignore') to train on regardless")
 
 
 def evaluate(model, loss_fn, data, batch_size=EVAL_BATCH):
