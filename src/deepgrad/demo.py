@@ -1,7 +1,8 @@
 """`make demo`: train an MLP on the digits with the `deepgrad train` command, then predict.
 
 Runs `deepgrad train --data digits --hidden 128 128 --optimizer adam --lr 1e-3 --epochs 30
---batch-size 64 --out runs/demo` (about ten seconds on a laptop), then `deepgrad predict` with the
+--batch-size 64 --out runs/demo --overwrite` (about ten seconds on a laptop; a re-run replaces
+the last demo run), then `deepgrad predict` with the
 saved model on a CSV of ten digits.
 """
 
@@ -15,7 +16,7 @@ from deepgrad.data import load_dataset, save_csv
 def main():
     out = Path("runs/demo")
     argv = ["train", "--data", "digits", "--hidden", "128", "128", "--optimizer", "adam",
-            "--lr", "1e-3", "--epochs", "30", "--batch-size", "64", "--out", str(out)]
+            "--lr", "1e-3", "--epochs", "30", "--batch-size", "64", "--out", str(out), "--overwrite"]
     print("$ deepgrad " + " ".join(argv), flush=True)
     if cli.main(argv):
         return 1

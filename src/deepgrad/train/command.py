@@ -9,10 +9,15 @@
 Sequential(Standardize, MLP) so the model carries its input scaling, trains with a progress bar,
 prints the test metrics and writes model.safetensors, metrics.json and learning_curve.png to the run
 folder. `predict` writes one prediction per row as CSV.
+
+The run folder is locked while the run lives and an earlier run in it is refused unless
+--overwrite (train/run_folder.py); every file is written atomically (train/atomic.py). Ctrl-C or
+SIGTERM finishes the step and saves the run marked interrupted; signals during the save wait for
+it, so the folder is always complete. A diverged run (NaN or inf loss) exits 1 and saves nothing.
 """
 
 import argparse
-import contextlib
+import io
 import json
 import sys
 import time
@@ -27,9 +32,12 @@ from deepgrad.nn.init import INIT_SCHEMES
 from deepgrad.optim import lr_scheduler
 from deepgrad.train.callbacks import EarlyStopping
 from deepgrad.train.curves import plot_history
-from deepgrad.train.fit import evaluate, fit, predict
-from deepgrad.train.model_file import load, read_metadata, save
+from deepgrad.train.atomic import write_bytes, write_text
+from deepgrad.train.fit import NonFiniteLossError, evaluate, fit, predict
+from deepgrad.train.interrupt import DeferInterrupts
+from deepgrad.train.model_file import ModelFileError, load, nonfinite_weights, read_metadata, save
 from deepgrad.train.progress import format_logs
+from deepgrad.train.run_folder import RunFolder
 
 OPTIMIZERS = {"sgd": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW,
               "rmsprop": optim.RMSprop, "adagrad": optim.Adagrad}
@@ -77,6 +85,8 @@ def add_commands(subparsers):
                    help="early stopping on val_loss after this many epochs (0: off)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", help="run folder (default: runs/<data>-<time>)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an earlier run in --out (without it, one is refused)")
     p.add_argument("--threads", type=_at_least(0), default=1,
                    help="BLAS threads (default 1: small MLPs train fastest on one, and spinning "
                         "BLAS threads slow a busy machine down; 0: the library's default)")
@@ -123,7 +133,17 @@ def _targets(y, task):
     return index.astype(np.int64), task, classes.tolist()
 
 
+def _check_fractions(args):
+    """--test-size in (0, 1) and --val-size in [0, 1), named when wrong."""
+    if not 0 < args.test_size < 1:
+        raise ValueError(f"--test-size must be a fraction in (0, 1), got {args.test_size:g}")
+    if not 0 <= args.val_size < 1:
+        raise ValueError(f"--val-size must be a fraction in [0, 1) of the rows left after the "
+                         f"test split (0: no validation set), got {args.val_size:g}")
+
+
 def train_command(args):
+    _check_fractions(args)
     X, y, features = _read_data(args.data, args.target, args.n_samples, args.noise, args.seed)
     y, task, classes = _targets(y, args.task)
     stratify = task == "classification"
@@ -140,11 +160,9 @@ def train_command(args):
     mlp = nn.MLP([X.shape[1], *args.hidden, outputs], activation=args.activation,
                  init=args.init, skip=None if args.skip == "none" else args.skip,
                  generator=args.seed)
-    model = nn.Sequential(nn.Standardize(X.shape[1], X_train.mean(axis=0), X_train.std(axis=0)),
-                          mlp)
+    model = nn.Sequential(nn.Standardize(X.shape[1], *_statistics(X_train)), mlp)
     if not classes:  # the MLP predicts standardised targets; the last layer restores their units
-        model.append(nn.Standardize(outputs, y_train.mean(axis=0), y_train.std(axis=0),
-                                    inverse=True))
+        model.append(nn.Standardize(outputs, *_statistics(y_train), inverse=True))
     loss_fn = nn.functional.cross_entropy if classes else nn.functional.mse_loss
     kwargs = {"lr": args.lr, "weight_decay": args.weight_decay}
     if args.optimizer in ("sgd", "rmsprop"):
@@ -164,35 +182,77 @@ def train_command(args):
           f"/ {len(X_test)} test rows, {X.shape[1]} features, {task}"
           f"{f' ({len(classes)} classes)' if classes else ''}; MLP {mlp.widths}, "
           f"{n_params} parameters")
-    with threadpool_limits(limits=args.threads or None, user_api="blas"):
-        start = time.perf_counter()
-        history = fit(model, loss_fn, optimizer, (X_train, y_train), val, epochs=args.epochs,
-                      batch_size=args.batch_size, scheduler=scheduler, callbacks=callbacks,
-                      progress=not args.no_progress, seed=args.seed)
-        seconds = time.perf_counter() - start
-        test = evaluate(model, loss_fn, (X_test, y_test))
-    status = " (interrupted)" if history.interrupted else \
-        " (stopped early)" if history.stopped_early else ""
-    print(f"trained {len(history)} epochs in {seconds:.2f} s{status}; "
-          f"last epoch: {format_logs(history.last)}")
-    print(f"test: {format_logs(test)}")
-
     out = Path(args.out) if args.out else \
         Path("runs") / f"{Path(args.data).stem}-{time.strftime('%Y%m%d-%H%M%S')}"
-    out.mkdir(parents=True, exist_ok=True)
-    save(model, out / "model.safetensors", metadata={
-        "task": task, "classes": classes, "features": features, "target": args.target})
-    settings = {k: v for k, v in vars(args).items() if k != "func"}
-    (out / "metrics.json").write_text(json.dumps(
-        {"settings": settings, "test": test, "train_seconds": seconds, "parameters": n_params,
-         **history.to_dict()}, indent=2))
-    plot_history(history).savefig(out / "learning_curve.png", dpi=100)
-    print(f"saved {out}/model.safetensors, metrics.json, learning_curve.png")
+    with RunFolder(out, args.overwrite) as folder, \
+            threadpool_limits(limits=args.threads or None, user_api="blas"):
+        if folder.recovered_pid:
+            print(f"{out}: took over the stale lock of run pid {folder.recovered_pid}, which "
+                  "is no longer running")
+        # fit handles the first Ctrl-C or SIGTERM itself; any arriving after it returns wait
+        # until the run folder is complete
+        with DeferInterrupts() as deferred:
+            start = time.perf_counter()
+            try:
+                history = fit(model, loss_fn, optimizer, (X_train, y_train), val,
+                              epochs=args.epochs, batch_size=args.batch_size,
+                              scheduler=scheduler, callbacks=callbacks,
+                              progress=not args.no_progress, seed=args.seed)
+            except NonFiniteLossError as error:
+                print(_diverged(error.history.diverged, args.lr), file=sys.stderr)
+                return 1
+            seconds = time.perf_counter() - start
+            test = evaluate(model, loss_fn, (X_test, y_test))
+            status = " (interrupted)" if history.interrupted else \
+                " (stopped early)" if history.stopped_early else ""
+            print(f"trained {len(history)} epochs in {seconds:.2f} s{status}; "
+                  f"last epoch: {format_logs(history.last)}")
+            print(f"test: {format_logs(test)}")
+            settings = {k: v for k, v in vars(args).items() if k != "func"}
+            _save_run(out, model, history, {
+                "settings": settings, "test": test, "train_seconds": seconds,
+                "parameters": n_params, **history.to_dict()},
+                {"task": task, "classes": classes, "features": features, "target": args.target})
+        print(f"saved {out}/model.safetensors, metrics.json, learning_curve.png")
+    if deferred.requested:
+        print(f"{deferred.signal_name} arrived while saving; the run was saved in full",
+              file=sys.stderr)
+        return 130
     return 0
+
+
+def _diverged(where, lr):
+    """The message of a run whose loss (or weights) became NaN or inf."""
+    what = f"the loss became {where['loss']} at epoch {where['epoch']}, batch " \
+        f"{where['batch']}" if where["batch"] else "the weights became non-finite"
+    return (f"deepgrad train: error: training diverged: {what} with --lr {lr:g}; nothing was "
+            f"saved. Try a smaller learning rate, e.g. --lr {lr / 10:g}")
+
+
+def _statistics(a):
+    """Column means and standard deviations, accumulated in float64 (float32 sums of squares
+    overflow for values beyond about 1e19)."""
+    return a.mean(axis=0, dtype=np.float64), a.std(axis=0, dtype=np.float64)
+
+
+def _save_run(out, model, history, metrics, metadata):
+    """Write the run's files, each atomically; metrics.json, which marks a finished run, goes
+    first out (an earlier run's) and last in."""
+    (out / "metrics.json").unlink(missing_ok=True)
+    save(model, out / "model.safetensors", metadata=metadata)
+    png = io.BytesIO()
+    plot_history(history).savefig(png, format="png", dpi=100)
+    write_bytes(out / "learning_curve.png", png.getvalue())
+    write_text(out / "metrics.json", json.dumps(metrics, indent=2))
 
 
 def predict_command(args):
     model, meta = load(args.model), read_metadata(args.model)
+    broken = nonfinite_weights(model)
+    if broken:
+        raise ModelFileError(f"{args.model}: the model's weights hold NaN or inf "
+                             f"({', '.join(broken[:5])}): its training diverged; retrain it "
+                             "with a smaller learning rate")
     if Path(args.data).suffix == ".csv":
         X, y = _csv_features(Path(args.data), meta.get("features"), meta.get("target") or "target")
     else:
@@ -203,10 +263,14 @@ def predict_command(args):
         predictions = np.asarray(classes)[outputs.argmax(axis=1)]
     else:
         predictions = outputs.reshape(len(outputs), -1)[:, 0]
-    with open(args.out, "w") if args.out else contextlib.nullcontext(sys.stdout) as out:
-        out.write("prediction\n")
-        np.savetxt(out, predictions, fmt="%d" if classes else "%.9g")
-        out.flush()
+    text = io.StringIO()
+    text.write("prediction\n")
+    np.savetxt(text, predictions, fmt="%d" if classes else "%.9g")
+    if args.out:
+        write_text(args.out, text.getvalue())
+    else:
+        sys.stdout.write(text.getvalue())
+        sys.stdout.flush()
     if y is not None:
         y = np.asarray(y).reshape(len(predictions), -1)[:, 0]
         score = (f"accuracy={np.mean(predictions == y):.4g}" if classes else
