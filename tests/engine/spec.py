@@ -185,7 +185,7 @@ SPECS = [
     _row("mean[axis=(0,1)]", lambda x: x.mean((0, 1)), lambda x: x.mean((0, 1)), (2, 3, 4)),
     _row("max", dg.max, torch.amax, A((3, 4), "distinct")),
     _row("max[axis=1]", lambda x: dg.max(x, axis=1), lambda x: torch.amax(x, 1), A((3, 4), "distinct")),
-    _row("max[axis=0,keepdims]", lambda x: x.max(0, keepdims=True),
+    _row("max[axis=0,keepdims]", lambda x: x.max(axis=0, keepdims=True),
          lambda x: torch.amax(x, 0, keepdim=True), A((2, 3, 4), "distinct")),
     _row("min", dg.min, torch.amin, A((3, 4), "distinct")),
     _row("min[axis=(1,2)]", lambda x: dg.min(x, axis=(1, 2)), lambda x: torch.amin(x, (1, 2)),
