@@ -170,9 +170,17 @@ class Module:
 
     # ------------------------------------------------------------------ state
     def state_dict(self):
-        """An ordered {name: array copy} of every parameter and buffer."""
-        state = OrderedDict((name, p.data.copy()) for name, p in self.named_parameters())
-        state.update((name, np.array(b, copy=True)) for name, b in self.named_buffers())
+        """An ordered {name: array copy} of every parameter and buffer, module by module (each
+        module's parameters, then its buffers), in torch's order."""
+        state, seen = OrderedDict(), set()
+        for prefix, module in self.named_modules():
+            dot = f"{prefix}." if prefix else ""
+            for name, value in vars(module).items():
+                if isinstance(value, Parameter) and id(value) not in seen:
+                    seen.add(id(value))
+                    state[dot + name] = value.data.copy()
+            for name in vars(module).get("_buffer_names", ()):
+                state[dot + name] = np.array(getattr(module, name), copy=True)
         return state
 
     def load_state_dict(self, state_dict, strict=True):
