@@ -7,10 +7,23 @@ of JAX, and (in subpackages) the MLP and its practice and the lab of the lecture
 from .engine.allocator import keep_freed_memory
 from .engine.graph import enable_grad, is_grad_enabled, no_grad, ShapeError
 from .engine.primitives import (
-    abs, add, astype, binary_cross_entropy_with_logits, broadcast_to, clip, concatenate, cos,
-    cross_entropy, div, erf, exp, gelu, leaky_relu, linear, log, log_softmax, logsumexp, matmul,
-    max, maximum, mean, min, minimum, mse_loss, mul, neg, pad, pow, relu, reshape, sigmoid, sign, sin,
-    softmax, softplus, sqrt, stack, sub, sum, tanh, transpose, var, where,
+    abs, add, astype, binary_cross_entropy_with_logits, broadcast_to, clip, cos,
+    cross_entropy, div, erf, exp, gelu, leaky_relu, linear, log, matmul,
+    maximum, minimum, mse_loss, mul, neg, pad, pow, relu, reshape, sigmoid, sign, sin,
+    softplus, sqrt, sub, tanh, transpose, where,
+)
+# torch's names: dim=/keepdim= beside axis=/keepdims=, creation functions, dtypes and devices
+from .engine.keywords import (
+    argmax, argmin, cat, concat, concatenate, log_softmax, logsumexp, max, mean, min, softmax,
+    stack, std, sum, var,
+)
+from .engine.creation import (
+    arange, empty, empty_like, eye, full, full_like, linspace, ones, ones_like, rand, randint,
+    randn, randperm, zeros, zeros_like,
+)
+from .engine.torch_names import (
+    bool, device, double, float, float16, float32, float64, half, int, int8, int16, int32, int64,
+    long, short, uint8,
 )
 from .engine.tensor import Tensor, get_default_dtype, set_default_dtype, tensor
 from .engine.testing import check_adjoint, check_grads, gradcheck
@@ -33,8 +46,8 @@ _LAZY = {
     "data": ("deepgrad.data", None),
     "train": ("deepgrad.train", None),
     "lab": ("deepgrad.lab", None),
-    "save": ("deepgrad.train.model_file", "save"),
-    "load": ("deepgrad.train.model_file", "load"),
+    "save": ("deepgrad.train.state_file", "save"),
+    "load": ("deepgrad.train.state_file", "load"),
     "manual_seed": ("deepgrad.random", "manual_seed"),
     "to_dot": ("deepgrad.engine.dot", "to_dot"),
     "compile": ("deepgrad.engine.compile", "compile"),

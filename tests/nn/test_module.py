@@ -23,9 +23,10 @@ class Net(nn.Module):
 def test_parameters_are_found_by_walking_attributes_once_each():
     names = [k for k, _ in Net().named_parameters()]
     assert names == ["scale", "shared.weight", "shared.bias", "blocks.1.weight", "blocks.1.bias",
-                     "head.layers.0.weight", "head.layers.0.bias"]
+                     "head.0.weight", "head.0.bias"]
     assert [k for k, _ in Net().named_buffers()] == ["blocks.1.running_mean",
-                                                     "blocks.1.running_var"]
+                                                     "blocks.1.running_var",
+                                                     "blocks.1.num_batches_tracked"]
 
 
 def test_state_dict_round_trip_copies_in_place():
@@ -95,5 +96,11 @@ def test_config_describes_constructor_arguments():
     assert nn.MLP([2, 4, 1], activation="tanh").config() == {
         "widths": [2, 4, 1], "activation": "tanh", "output_activation": None, "bias": True,
         "init": "he", "skip": None}
-    with pytest.raises(NotImplementedError, match="Net cannot be saved"):
-        Net().config()
+    assert Net().config() == {}  # recorded constructor arguments (nn/config.py)
+
+    class Hooked(nn.Module):
+        def __init__(self, fn):
+            self.fn = fn
+
+    with pytest.raises(TypeError, match="Hooked cannot be saved: argument fn is a function"):
+        Hooked(lambda x: x).config()

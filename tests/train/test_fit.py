@@ -151,9 +151,9 @@ def test_seed_makes_fit_reproducible():
 def test_dataloaders_are_accepted():
     X, y = small_problem()
     model = mlp()
-    loader = DataLoader(X, y, batch_size=40, seed=0)
+    loader = DataLoader((X, y), batch_size=40, shuffle=True, generator=0)
     history = train.fit(model, CE, optim.SGD(model.parameters(), lr=0.1), loader,
-                        val=DataLoader(X, y, shuffle=False), epochs=2, progress=False)
+                        val=DataLoader((X, y), batch_size=32), epochs=2, progress=False)
     assert len(history) == 2 and "val_accuracy" in history
 
 

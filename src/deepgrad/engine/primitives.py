@@ -909,7 +909,7 @@ def _bce_fwd(z, y, reduction):
 
 def _bce_scale(d, g, z, reduction):
     if reduction == "mean":
-        return g / z.size
+        return g / math.prod(z.shape)  # z may be a Tensor (create_graph)
     return g
 
 
@@ -948,7 +948,7 @@ def _mse_fwd(x, t, reduction):
 def _mse_scale(d, g, x, reduction):
     """2 loss_bar per element (2 loss_bar / n for the mean): dl_i / dx_i = 2 (x_i - t_i)."""
     if reduction == "mean":
-        return g * (2 / x.size)
+        return g * (2 / math.prod(x.shape))
     return 2 * g
 
 

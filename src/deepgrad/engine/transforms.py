@@ -171,7 +171,7 @@ def value_and_grad(f, argnums=0, has_aux=False):
 
         res = vjp(partial, *[args[i] for i in nums], has_aux=has_aux)
         out, fn = res[0], res[1]
-        if not isinstance(out, Tensor) or out.size != 1:
+        if not isinstance(out, Tensor) or out.numel() != 1:
             shape = out.shape if isinstance(out, Tensor) else type(out).__name__
             raise TypeError(
                 f"grad: the function must return a scalar Tensor, got {shape}; use jacrev or "
@@ -238,7 +238,7 @@ def jacrev(f, argnums=0):
         blocks = []
         for j, o in enumerate(outs):
             rows = []
-            for k in range(o.size):
+            for k in range(o.numel()):
                 cts = [zeros_like(o2) for o2 in outs]
                 cts[j] = _unit(o.shape, k, o.dtype)
                 rows.append(tree_flatten(fn(tree_unflatten(out_def, cts)))[0])
@@ -265,7 +265,7 @@ def jacfwd(f, argnums=0):
         out_leaves = None
         for m, x in enumerate(in_leaves):
             cols = []
-            for k in range(x.size):
+            for k in range(x.numel()):
                 dots = [zeros_like(x2) for x2 in in_leaves]
                 dots[m] = _unit(x.shape, k, x.dtype)
                 out, dot = jvp(partial, tree_unflatten(in_def, in_leaves),

@@ -121,7 +121,7 @@ def empirical_ntk(model, X):
         for p in params:
             p.grad = None
         out.backward(gradient=seed.reshape(out.shape), retain_graph=True)
-        rows.append(np.concatenate([np.zeros(p.size) if p.grad is None else
+        rows.append(np.concatenate([np.zeros(p.numel()) if p.grad is None else
                                     np.asarray(p.grad.data).reshape(-1) for p in params]))
     J = np.stack(rows)
     for p in params:

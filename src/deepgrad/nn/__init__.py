@@ -7,6 +7,7 @@ from deepgrad.nn.activation import (
                                     Identity,
                                     LeakyReLU,
                                     ReLU,
+                                    SiLU,
                                     Sigmoid,
                                     Sign,
                                     Softplus,
@@ -14,10 +15,14 @@ from deepgrad.nn.activation import (
                                     Tanh,
 )
 from deepgrad.nn.batchnorm import BatchNorm1d
+from deepgrad.nn.containers import ModuleDict, ModuleList
 from deepgrad.nn.dense import DenseBlock
 from deepgrad.nn.dropout import Dropout
 from deepgrad.nn.layernorm import LayerNorm
 from deepgrad.nn.linear import Linear
+from deepgrad.nn.loss import (
+    BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss,
+)
 from deepgrad.nn.mlp import MLP
 from deepgrad.nn.module import Module
 from deepgrad.nn.parameter import Parameter
@@ -25,7 +30,9 @@ from deepgrad.nn.residual import Residual
 from deepgrad.nn.sequential import Sequential
 from deepgrad.nn.standardize import Standardize
 
-__all__ = ["ACTIVATIONS", "BatchNorm1d", "DenseBlock", "Dropout", "GELU", "Identity",
+__all__ = ["ACTIVATIONS", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "CrossEntropyLoss",
+           "HuberLoss", "L1Loss", "MSELoss", "ModuleDict", "ModuleList", "NLLLoss", "SiLU",
+           "SmoothL1Loss", "DenseBlock", "Dropout", "GELU", "Identity",
            "LayerNorm", "LeakyReLU", "Linear", "MLP", "Module", "Parameter", "ReLU", "Residual",
            "Sequential", "Sigmoid", "Sign", "Softplus", "Standardize", "Step", "Tanh",
            "functional", "init"]

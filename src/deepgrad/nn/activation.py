@@ -66,8 +66,15 @@ class GELU(_Activation):
         return dg.gelu(x)
 
 
+class SiLU(_Activation):
+    """phi(x) = x sigmoid(x) (the swish)."""
+
+    def forward(self, x):
+        return x * dg.sigmoid(x)
+
+
 class Identity(_Activation):
-    """phi(x) = x."""
+    """phi(x) = x. Any constructor arguments are ignored, as torch's."""
 
     def forward(self, x):
         return x
@@ -92,7 +99,7 @@ class Sign(_Activation):
 
 
 ACTIVATIONS = {"relu": ReLU, "leaky_relu": LeakyReLU, "sigmoid": Sigmoid, "tanh": Tanh,
-               "softplus": Softplus, "gelu": GELU, "identity": Identity, "step": Step,
+               "softplus": Softplus, "gelu": GELU, "silu": SiLU, "identity": Identity, "step": Step,
                "sign": Sign}
 
 

@@ -15,7 +15,8 @@ class BatchNorm1d(Module):
 
     Training: mu, sigma^2 are the batch mean and biased variance, and the buffers move towards
     them: running = (1 - momentum) * running + momentum * batch (the variance unbiased, N / (N-1)).
-    Evaluation: the running statistics. gamma (`weight`) = 1, beta (`bias`) = 0 at init.
+    Evaluation: the running statistics. gamma (`weight`) = 1, beta (`bias`) = 0 at init. The
+    buffer num_batches_tracked counts training batches (int64, as torch, so state_dicts match).
     """
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True):
@@ -25,6 +26,7 @@ class BatchNorm1d(Module):
         self.bias = Parameter(np.zeros(self.num_features, dtype)) if affine else None
         self.register_buffer("running_mean", np.zeros(self.num_features, dtype))
         self.register_buffer("running_var", np.ones(self.num_features, dtype))
+        self.register_buffer("num_batches_tracked", np.zeros((), np.int64))
 
     def forward(self, x):
         check_features("BatchNorm1d", x, self.num_features)
@@ -38,6 +40,7 @@ class BatchNorm1d(Module):
             var = dg.mean(centred * centred, axis=0)
             y = centred / dg.sqrt(var + self.eps)
             m = self.momentum
+            self.num_batches_tracked += 1
             self.running_mean *= 1 - m
             self.running_mean += m * mean.data
             self.running_var *= 1 - m

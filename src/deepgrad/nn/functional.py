@@ -1,7 +1,10 @@
 """Losses and other functions of tensors (as torch.nn.functional); clear errors for bad targets.
 
 Logits are unnormalised scores z (N, C); p = softmax(z). The cross-entropies use the fused,
-log-sum-exp-stable engine primitives, so logits of +-1e4 give finite losses and gradients.
+log-sum-exp-stable engine primitives, so logits of +-1e4 give finite losses and gradients; their
+torch options (class weights, ignore_index, label_smoothing, pos_weight) are composed from
+primitives (log_softmax, getitem, softplus), so their gradients need no code of their own. Every
+signature and formula is torch's, checked against torch in float64 (tests/nn/test_losses_torch.py).
 """
 
 import numpy as np
@@ -10,18 +13,83 @@ import deepgrad as dg
 from deepgrad.engine.compile import validation
 from deepgrad.engine.primitives import mse_loss as fused_mse_loss
 from deepgrad.engine.tensor import Tensor
+from deepgrad.random import get_generator
 
 _REDUCTIONS = ("mean", "sum", "none")
 
 
-def softmax(x, axis=-1):
-    """p_i = exp(x_i) / sum_j exp(x_j) along `axis`."""
-    return dg.softmax(x, axis=axis)
+def softmax(input, dim=-1, *, axis=None):
+    """p_i = exp(x_i) / sum_j exp(x_j) along `dim`."""
+    return dg.softmax(input, axis=dim if axis is None else axis)
 
 
-def log_softmax(x, axis=-1):
-    """log p_i = x_i - logsumexp(x) along `axis`."""
-    return dg.log_softmax(x, axis=axis)
+def log_softmax(input, dim=-1, *, axis=None):
+    """log p_i = x_i - logsumexp(x) along `dim`."""
+    return dg.log_softmax(input, axis=dim if axis is None else axis)
+
+
+def relu(input):
+    return dg.relu(input)
+
+
+def leaky_relu(input, negative_slope=0.01):
+    return dg.leaky_relu(input, negative_slope)
+
+
+def gelu(input, approximate="none"):
+    """x Phi(x) (exact), or with approximate="tanh" the tanh form of Hendrycks and Gimpel."""
+    if approximate == "none":
+        return dg.gelu(input)
+    if approximate != "tanh":
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return 0.5 * input * (1 + dg.tanh(np.sqrt(2 / np.pi) * (input + 0.044715 * input ** 3)))
+
+
+def silu(input):
+    """x sigmoid(x) (the swish)."""
+    return input * dg.sigmoid(input)
+
+
+def softplus(input):
+    return dg.softplus(input)
+
+
+def tanh(input):
+    return dg.tanh(input)
+
+
+def sigmoid(input):
+    return dg.sigmoid(input)
+
+
+def linear(input, weight, bias=None):
+    """y = x W^T + b."""
+    return dg.linear(input, weight, bias)
+
+
+def dropout(input, p=0.5, training=True, generator=None):
+    """Inverted dropout: zero with probability p and scale by 1 / (1 - p) when training.
+    NOTE: training defaults to True, as torch's functional form."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: p must be a probability in [0, 1], got {p}")
+    x = input if isinstance(input, Tensor) else Tensor(input)
+    if not training or p == 0.0:
+        return x
+    keep = get_generator(generator).random(x.shape) >= p
+    return x * (keep * (0.0 if p == 1.0 else 1.0 / (1.0 - p))).astype(x.dtype)
+
+
+def one_hot(tensor, num_classes=-1):
+    """Integer labels (...,) -> int64 (..., num_classes) with a 1 at each label (no gradient);
+    num_classes=-1 means max label + 1."""
+    labels = _data(tensor)
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: labels must be integers, got dtype {labels.dtype}")
+    k = int(labels.max()) + 1 if num_classes == -1 else int(num_classes)
+    if labels.size and (labels.min() < 0 or labels.max() >= k):
+        raise ValueError(f"one_hot: labels must be in [0, {k}), got values from {labels.min()} "
+                         f"to {labels.max()}")
+    return Tensor(np.eye(k, dtype=np.int64)[labels])
 
 
 def _reduce(loss, reduction):
@@ -39,8 +107,8 @@ def _data(x):
     return x.data if isinstance(x, Tensor) else np.asarray(x)
 
 
-def _check_labels(name, scores, target):
-    """Validate integer labels (N,) in [0, C) for scores (N, C)."""
+def _check_labels(name, scores, target, ignore_index=None):
+    """Validate integer labels (N,) in [0, C) (or equal to ignore_index) for scores (N, C)."""
     if scores.ndim != 2:
         raise ValueError(f"{name}: expected scores of shape (N, C), got shape "
                          f"{tuple(scores.shape)}")
@@ -53,43 +121,150 @@ def _check_labels(name, scores, target):
         raise ValueError(f"{name}: expected {n} labels of shape ({n},), got shape "
                          f"{target.shape}")
     with validation():  # a check that raises, not a branch: compiled replays skip it
-        bad = n and (np.minimum.reduce(target) < 0 or np.maximum.reduce(target) >= c)
+        kept = target if ignore_index is None else target[target != ignore_index]
+        bad = kept.size and (np.minimum.reduce(kept) < 0 or np.maximum.reduce(kept) >= c)
     if bad:
         raise ValueError(f"{name}: labels must be in [0, {c}) for {c} classes, got values from "
-                         f"{target.min()} to {target.max()}")
+                         f"{kept.min()} to {kept.max()}")
 
 
-def cross_entropy(logits, target, reduction="mean"):
-    """l_n = -log softmax(z_n)[y_n] for integer labels y (N,), or -sum_c q_nc log softmax(z_n)_c
-    for class probabilities q (N, C); then the mean (default), sum, or none over n."""
+def _class_weights(name, weight, c, dtype):
+    if weight is None:
+        return None
+    w = np.asarray(_data(weight), dtype=dtype)
+    if w.shape != (c,):
+        raise ValueError(f"{name}: weight must have one entry per class, shape ({c},), got "
+                         f"shape {w.shape}")
+    return w
+
+
+def _weighted_nll(name, log_probs, t, weight, ignore_index, reduction):
+    """-w_{y_n} log_probs[n, y_n], ignored rows 0; the mean divides by sum of w_{y_n} (torch)."""
+    keep = t != ignore_index
+    safe = np.where(keep, t, 0)
+    w = np.ones(log_probs.shape[1], log_probs.dtype) if weight is None else weight
+    scale = (w[safe] * keep).astype(log_probs.dtype)
+    losses = -log_probs[np.arange(len(t)), safe] * scale
+    if reduction == "mean":
+        return dg.sum(losses) / scale.sum()
+    return dg.sum(losses) if reduction == "sum" else losses
+
+
+def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
+                  label_smoothing=0.0):
+    """l_n = -w_{y_n} log softmax(z_n)[y_n] for integer labels y (N,), or -sum_c w_c q_nc log
+    softmax(z_n)_c for class probabilities q (N, C); then the mean (weighted: divided by the
+    sum of w_{y_n} over rows not equal to ignore_index), sum, or none over n. label_smoothing
+    eps mixes in the uniform target: (1 - eps) l_n + eps / C sum_c -w_c log p_nc (torch)."""
     _check_reduction("cross_entropy", reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got "
+                         f"{label_smoothing}")
     t = _data(target)
-    if t.dtype.kind == "f" and t.ndim == 2:
-        if t.shape != tuple(logits.shape):
+    probabilities = t.dtype.kind == "f" and t.ndim == 2
+    if probabilities:
+        if t.shape != tuple(input.shape):
             raise ValueError(f"cross_entropy: probabilities have shape {t.shape}, logits "
-                             f"{tuple(logits.shape)}; they must match")
+                             f"{tuple(input.shape)}; they must match")
     else:
-        _check_labels("cross_entropy", logits, t)
-    return dg.cross_entropy(logits, target, reduction=reduction)
+        _check_labels("cross_entropy", input, t, ignore_index)
+    c = input.shape[-1]
+    w = _class_weights("cross_entropy", weight, c, input.dtype)
+    plain = w is None and label_smoothing == 0.0
+    if plain and (probabilities or not np.any(t == ignore_index)):
+        return dg.cross_entropy(input, target, reduction=reduction)  # the fused primitive
+    log_p = dg.log_softmax(input, axis=-1)
+    if probabilities:
+        q = t * (1 - label_smoothing) + label_smoothing / c
+        losses = -dg.sum(log_p * (q if w is None else q * w), axis=-1)
+        return _reduce(losses, reduction)
+    loss = _weighted_nll("cross_entropy", log_p, t, w, ignore_index, reduction)
+    if label_smoothing == 0.0:
+        return loss
+    keep = (t != ignore_index).astype(input.dtype)
+    smooth = -dg.sum(log_p if w is None else log_p * w, axis=-1) * keep
+    if reduction == "mean":
+        denominator = keep.sum() if w is None else (w[np.where(t != ignore_index, t, 0)]
+                                                    * keep).sum()
+        smooth = dg.sum(smooth) / denominator
+    elif reduction == "sum":
+        smooth = dg.sum(smooth)
+    return (1 - label_smoothing) * loss + smooth * (label_smoothing / c)
 
 
-def nll_loss(log_probs, target, reduction="mean"):
-    """l_n = -log_probs[n, y_n] for integer labels y (N,) (log_probs from log_softmax)."""
+def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+    """l_n = -w_{y_n} input[n, y_n] for integer labels y (N,) (input from log_softmax); the mean
+    divides by the sum of w_{y_n} over rows not equal to ignore_index (torch)."""
     _check_reduction("nll_loss", reduction)
     t = _data(target)
-    _check_labels("nll_loss", log_probs, t)
-    return _reduce(-log_probs[np.arange(len(t)), t], reduction)
+    _check_labels("nll_loss", input, t, ignore_index)
+    w = _class_weights("nll_loss", weight, input.shape[-1], input.dtype)
+    return _weighted_nll("nll_loss", input, t, w, ignore_index, reduction)
 
 
-def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
-    """l = -[y log sigmoid(z) + (1 - y) log(1 - sigmoid(z))], computed stably from z."""
-    _check_reduction("binary_cross_entropy_with_logits", reduction)
+def _same_shape(name, input, target):
     t = _data(target)
-    if t.shape != tuple(logits.shape):
-        raise ValueError(f"binary_cross_entropy_with_logits: target shape {t.shape} does not "
-                         f"match logits shape {tuple(logits.shape)}")
-    t = t.astype(logits.dtype, copy=False)
-    return dg.binary_cross_entropy_with_logits(logits, t, reduction=reduction)
+    if t.shape != tuple(input.shape):
+        raise ValueError(f"{name}: target shape {t.shape} does not match input shape "
+                         f"{tuple(input.shape)} (no silent broadcasting; e.g. y.reshape(-1, 1))")
+    return t.astype(input.dtype, copy=False)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",
+                                     pos_weight=None):
+    """l = -w [p y log sigmoid(z) + (1 - y) log(1 - sigmoid(z))] = w [p y softplus(-z) + (1 - y)
+    softplus(z)], computed stably from z; pos_weight p per class (last dimension), as torch."""
+    _check_reduction("binary_cross_entropy_with_logits", reduction)
+    t = _same_shape("binary_cross_entropy_with_logits", input, target)
+    if weight is None and pos_weight is None:
+        return dg.binary_cross_entropy_with_logits(input, t, reduction=reduction)  # fused
+    p = 1.0 if pos_weight is None else np.asarray(_data(pos_weight), input.dtype)
+    losses = (p * t) * dg.softplus(-input) + (1 - t) * dg.softplus(input)
+    if weight is not None:
+        losses = losses * np.asarray(_data(weight), input.dtype)
+    return _reduce(losses, reduction)
+
+
+def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+    """l = -w [y log x + (1 - y) log(1 - x)] for probabilities x; each log is clamped at -100,
+    as torch (so x = 0 or 1 gives a finite loss)."""
+    _check_reduction("binary_cross_entropy", reduction)
+    t = _same_shape("binary_cross_entropy", input, target)
+    x = _data(input)
+    with validation():
+        bad = x.size and (np.minimum.reduce(x, axis=None) < 0 or
+                          np.maximum.reduce(x, axis=None) > 1)
+    if bad:
+        raise ValueError("binary_cross_entropy: input must be probabilities in [0, 1] (for "
+                         "logits use binary_cross_entropy_with_logits)")
+    losses = -(t * dg.clip(dg.log(input), -100.0) + (1 - t) * dg.clip(dg.log(1 - input), -100.0))
+    if weight is not None:
+        losses = losses * np.asarray(_data(weight), input.dtype)
+    return _reduce(losses, reduction)
+
+
+def l1_loss(input, target, reduction="mean"):
+    """l = |input - target|.  NOTE: its gradient at 0 is 0, as torch's."""
+    _check_reduction("l1_loss", reduction)
+    return _reduce(dg.abs(input - _same_shape("l1_loss", input, target)), reduction)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    """l = d^2 / 2 for |d| < delta, else delta (|d| - delta / 2), d = input - target."""
+    _check_reduction("huber_loss", reduction)
+    d = input - _same_shape("huber_loss", input, target)
+    a = dg.abs(d)
+    return _reduce(dg.where(a.data < delta, 0.5 * d * d, delta * (a - 0.5 * delta)), reduction)
+
+
+def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
+    """l = d^2 / (2 beta) for |d| < beta, else |d| - beta / 2 (Huber / beta; beta = 0: L1)."""
+    _check_reduction("smooth_l1_loss", reduction)
+    d = input - _same_shape("smooth_l1_loss", input, target)
+    a = dg.abs(d)
+    if beta == 0:
+        return _reduce(a, reduction)
+    return _reduce(dg.where(a.data < beta, 0.5 * d * d / beta, a - 0.5 * beta), reduction)
 
 
 def mse_loss(input, target, reduction="mean"):

@@ -59,6 +59,18 @@ def ones_(tensor):
     return _fill(tensor, 1)
 
 
+def constant_(tensor, val):
+    """w = val everywhere."""
+    return _fill(tensor, val)
+
+
+def eye_(tensor):
+    """The identity matrix (rectangular: ones on the main diagonal), for a 2-D tensor."""
+    if tensor.ndim != 2:
+        raise ValueError(f"eye_ needs a 2-D tensor, got shape {tensor.shape}")
+    return _fill(tensor, np.eye(*tensor.shape))
+
+
 def xavier_uniform_(tensor, gain=1.0, generator=None):
     """Glorot and Bengio (2010): w ~ U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out))."""
     fan_in, fan_out = _fans(tensor)
@@ -101,7 +113,7 @@ def orthogonal_(tensor, gain=1.0, generator=None):
     Gaussian matrix with the signs of R's diagonal folded into Q (so Q is Haar-distributed)."""
     if tensor.ndim < 2:
         raise ValueError(f"orthogonal_ needs at least 2 dimensions, got shape {tensor.shape}")
-    rows, cols = tensor.shape[0], tensor.size // tensor.shape[0]
+    rows, cols = tensor.shape[0], tensor.numel() // tensor.shape[0]
     flat = get_generator(generator).standard_normal((rows, cols))
     if rows < cols:
         flat = flat.T

@@ -6,7 +6,9 @@ passed to `register_buffer` a buffer (a NumPy array saved with the weights but n
 BatchNorm's running statistics). Names are dotted paths, e.g. "layers.0.weight".
 
 A Module that can be saved describes itself by `config()`: a JSON-able dict of its constructor
-arguments (Modules inside it are described recursively), so `deepgrad.load` can rebuild it.
+arguments (Modules inside it are described recursively), so `deepgrad.load` can rebuild it. A
+user's own subclass gets one for free: the arguments it was constructed with are recorded (see
+nn/config.py), so `deepgrad.save` / `deepgrad.load` work for it without pickle.
 """
 
 from collections import OrderedDict, namedtuple
@@ -15,6 +17,8 @@ import numpy as np
 
 from deepgrad.engine.compile import effect
 from deepgrad.engine.tensor import Tensor
+from deepgrad.nn import config as config_protocol
+from deepgrad.nn.hooks import RemovableHandle
 from deepgrad.nn.parameter import Parameter
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -30,6 +34,16 @@ def registry_name(cls):
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
+def as_array(value):
+    """A state_dict value as an ndarray: a Tensor's data, a torch tensor (read by duck typing,
+    so nothing here imports torch), an array or a number."""
+    if isinstance(value, Tensor):
+        return value.data
+    if hasattr(value, "detach") and hasattr(value, "numpy"):
+        return value.detach().cpu().numpy()
+    return np.asarray(value)
+
+
 class Module:
     """Base class. Subclasses set parameters and submodules in `__init__` and define `forward`."""
 
@@ -39,11 +53,41 @@ class Module:
         super().__init_subclass__(**kwargs)
         REGISTRY[registry_name(cls)] = cls
 
+    def __new__(cls, *args, **kwargs):
+        module = super().__new__(cls)
+        config_protocol.record(module, args, kwargs)
+        return module
+
     def forward(self, *args):
         raise NotImplementedError(f"{type(self).__name__} does not define forward")
 
-    def __call__(self, *args):
-        return self.forward(*args)
+    def __call__(self, *args, **kwargs):
+        hooks = self.__dict__.get("_forward_hooks")
+        if hooks is None:
+            return self.forward(*args, **kwargs)
+        for hook in list(hooks["pre"].values()):
+            changed = hook(self, args)
+            if changed is not None:
+                args = changed if isinstance(changed, tuple) else (changed,)
+        out = self.forward(*args, **kwargs)
+        for hook in list(hooks["post"].values()):
+            changed = hook(self, args, out)
+            if changed is not None:
+                out = changed
+        return out
+
+    # ------------------------------------------------------------------ hooks (as torch)
+    def _hook_table(self):
+        return self.__dict__.setdefault("_forward_hooks", {"pre": {}, "post": {}})
+
+    def register_forward_pre_hook(self, hook):
+        """hook(module, args) runs before forward; a returned value replaces args. Returns a
+        handle whose remove() unregisters it."""
+        return RemovableHandle(self._hook_table()["pre"], hook)
+
+    def register_forward_hook(self, hook):
+        """hook(module, args, output) runs after forward; a returned value replaces output."""
+        return RemovableHandle(self._hook_table()["post"], hook)
 
     # ------------------------------------------------------------------ walking attributes
     def named_children(self):
@@ -58,6 +102,13 @@ class Module:
 
     def children(self):
         return (module for _, module in self.named_children())
+
+    def apply(self, fn):
+        """Call fn(module) on every submodule, then on self (as torch); returns self."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
 
     def named_modules(self, prefix=""):
         """(dotted name, module) for self ("") and every submodule, depth first."""
@@ -103,6 +154,12 @@ class Module:
         """Evaluation mode, the same as train(False); returns self."""
         return self.train(False)
 
+    def requires_grad_(self, requires_grad=True):
+        """Switch gradients on or off for every parameter (freezing); returns self."""
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
     @effect  # replayed as a call by deepgrad.compile
     def zero_grad(self, set_to_none=True):
         for p in self.parameters():
@@ -113,9 +170,17 @@ class Module:
 
     # ------------------------------------------------------------------ state
     def state_dict(self):
-        """An ordered {name: array copy} of every parameter and buffer."""
-        state = OrderedDict((name, p.data.copy()) for name, p in self.named_parameters())
-        state.update((name, np.array(b, copy=True)) for name, b in self.named_buffers())
+        """An ordered {name: array copy} of every parameter and buffer, module by module (each
+        module's parameters, then its buffers), in torch's order."""
+        state, seen = OrderedDict(), set()
+        for prefix, module in self.named_modules():
+            dot = f"{prefix}." if prefix else ""
+            for name, value in vars(module).items():
+                if isinstance(value, Parameter) and id(value) not in seen:
+                    seen.add(id(value))
+                    state[dot + name] = value.data.copy()
+            for name in vars(module).get("_buffer_names", ()):
+                state[dot + name] = np.array(getattr(module, name), copy=True)
         return state
 
     def load_state_dict(self, state_dict, strict=True):
@@ -125,8 +190,7 @@ class Module:
         nothing. strict=True: missing or unexpected keys are an error naming them. Returns
         (missing_keys, unexpected_keys).
         """
-        state_dict = {key: value.data if isinstance(value, Tensor) else np.asarray(value)
-                      for key, value in state_dict.items()}
+        state_dict = {key: as_array(value) for key, value in state_dict.items()}
         own = dict(self.named_parameters())
         own.update(self.named_buffers())
         missing = [key for key in own if key not in state_dict]
@@ -148,9 +212,9 @@ class Module:
 
     # ------------------------------------------------------------------ description
     def config(self):
-        """The JSON-able constructor arguments that rebuild this module (see deepgrad.save)."""
-        raise NotImplementedError(f"{type(self).__name__} cannot be saved: it does not define "
-                                  "config()")
+        """The JSON-able constructor arguments that rebuild this module (see deepgrad.save); by
+        default the ones it was constructed with (nn/config.py)."""
+        return config_protocol.recorded(self)
 
     @classmethod
     def from_config(cls, config):

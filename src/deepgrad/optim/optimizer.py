@@ -10,6 +10,7 @@ import copy
 import numpy as np
 
 from deepgrad.engine.compile import effect
+from deepgrad.optim import torch_state
 
 
 class Optimizer:
@@ -77,7 +78,10 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
-        """Restore hyperparameters and state saved by `state_dict` for the same parameters."""
+        """Restore hyperparameters and state saved by `state_dict` for the same parameters; a
+        torch.optim state_dict is converted (optim/torch_state.py) or refused naming why."""
+        if torch_state.is_torch_state(state_dict):
+            state_dict = torch_state.convert(state_dict, self)
         groups = state_dict["param_groups"]
         if len(groups) != len(self.param_groups):
             raise ValueError(f"load_state_dict: the saved state has {len(groups)} parameter "

@@ -177,7 +177,7 @@ def train_command(args):
                  }[args.schedule]()
     callbacks = [EarlyStopping(patience=args.patience)] if args.patience > 0 else []
 
-    n_params = sum(p.size for p in model.parameters())
+    n_params = sum(p.numel() for p in model.parameters())
     print(f"{args.data}: {len(X_train)} train / {0 if val is None else len(val[0])} validation "
           f"/ {len(X_test)} test rows, {X.shape[1]} features, {task}"
           f"{f' ({len(classes)} classes)' if classes else ''}; MLP {mlp.widths}, "

@@ -80,11 +80,11 @@ def fit(model, loss_fn, optimizer, train, val=None, epochs=10, batch_size=32, sc
         raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
     if seed is not None:
         manual_seed(seed)
-    loader = train if isinstance(train, DataLoader) else DataLoader(*_pair(train, "train"),
-                                                                    batch_size=batch_size)
+    loader = train if isinstance(train, DataLoader) else DataLoader(
+        tuple(_pair(train, "train")), batch_size=batch_size, shuffle=True)
     if val is not None and not isinstance(val, DataLoader):
         val = check_arrays(*_pair(val, "val"))
-    classify = loader.y.dtype.kind == "i"
+    classify = loader.y is not None and loader.y.dtype.kind == "i"
     per_batch = getattr(scheduler, "step_every", "epoch") == "batch"
     history = History()
     for callback in callbacks:

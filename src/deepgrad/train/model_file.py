@@ -92,7 +92,8 @@ def save(module, path, metadata=None):
     """Write `module` to `path` (a file; a directory gets model.safetensors inside). `metadata`:
     an optional JSON-able dict stored alongside (read it back with `read_metadata`)."""
     path = _path(path)
-    tensors = {key: np.ascontiguousarray(value) for key, value in module.state_dict().items()}
+    tensors = {key: np.ascontiguousarray(value).reshape(np.shape(value))  # keeps 0-d
+               for key, value in module.state_dict().items()}
     architecture, metadata = json.dumps(describe(module)), json.dumps(metadata or {})
     header = {"format": FORMAT, "version": VERSION, "architecture": architecture,
               "metadata": metadata, "sha256": _digest(architecture, metadata, tensors)}
