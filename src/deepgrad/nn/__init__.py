@@ -15,6 +15,7 @@ from deepgrad.nn.activation import (
 )
 from deepgrad.nn.batchnorm import BatchNorm1d
 from deepgrad.nn.conv import Conv1d, Conv2d
+from deepgrad.nn.convnet import ConvNet
 from deepgrad.nn.dense import DenseBlock
 from deepgrad.nn.dropout import Dropout
 from deepgrad.nn.flatten import Flatten, Unflatten
@@ -30,7 +31,7 @@ from deepgrad.nn.sequential import Sequential
 from deepgrad.nn.standardize import Standardize
 
 __all__ = ["ACTIVATIONS", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AvgPool1d", "AvgPool2d",
-           "Conv1d", "Conv2d", "Flatten", "MaxPool1d", "MaxPool2d", "Unflatten", "BatchNorm1d", "DenseBlock", "Dropout", "GELU", "Identity",
+           "Conv1d", "Conv2d", "ConvNet", "Flatten", "MaxPool1d", "MaxPool2d", "Unflatten", "BatchNorm1d", "DenseBlock", "Dropout", "GELU", "Identity",
            "LayerNorm", "LeakyReLU", "Linear", "MLP", "Module", "Parameter", "ReLU", "Residual",
            "Sequential", "Sigmoid", "Sign", "Softplus", "Standardize", "Step", "Tanh",
            "functional", "init"]
