@@ -6,6 +6,7 @@ permutation of the 40 positions to every signal, which keeps each pixel's inform
 destroys locality (the spatial prior a convolution relies on).
 """
 
+import functools
 import random
 
 import numpy as np
@@ -31,24 +32,30 @@ def spatial_permutation(length=40):
     return np.random.default_rng(SHUFFLE_SEED).permutation(length)
 
 
-def load_mnist1d(shuffled=False, shape="signal"):
-    """((X_train, y_train), (X_test, y_test)) of MNIST-1D's canonical split, never downloaded.
-
-    X float32 (n, 1, 40) for shape="signal" or (n, 40) for "flat"; y int64 in 0..9.
-    """
+@functools.lru_cache(maxsize=1)
+def _canonical_mnist1d():
+    """The package's make_dataset(get_dataset_args()), made once per process (it takes ~10 s)."""
     try:
         from mnist1d.data import get_dataset_args, make_dataset
     except ImportError as error:
         raise ImportError("MNIST-1D needs the mnist1d package: pip install mnist1d") from error
     numpy_state, python_state = np.random.get_state(), random.getstate()
     try:  # its generator reseeds the global generators: put them back afterwards
-        data = make_dataset(get_dataset_args())
+        return make_dataset(get_dataset_args())
     finally:
         np.random.set_state(numpy_state)
         random.setstate(python_state)
+
+
+def load_mnist1d(shuffled=False, shape="signal"):
+    """((X_train, y_train), (X_test, y_test)) of MNIST-1D's canonical split, never downloaded.
+
+    X float32 (n, 1, 40) for shape="signal" or (n, 40) for "flat"; y int64 in 0..9.
+    """
+    data = _canonical_mnist1d()
     out = []
     for x, y in ((data["x"], data["y"]), (data["x_test"], data["y_test"])):
-        x = np.asarray(x, dtype=np.float32)
+        x = np.array(x, dtype=np.float32)  # a copy: the cached data stays as made
         if shuffled:
             x = x[:, spatial_permutation(x.shape[1])]
         out.append((reshape_for("mnist1d", x, shape), np.asarray(y, dtype=np.int64)))
