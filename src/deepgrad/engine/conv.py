@@ -39,8 +39,12 @@ def _out_sizes(padded, kernel, stride, dilation):
 def _im2col_fwd(x, kernel, stride, dilation, padding, fill):
     """x (N, C, *S) -> the windows of the padded x as a contiguous (C, *K, N, *O) array."""
     dims = len(kernel)
-    if any(lo or hi for lo, hi in padding):
-        x = np.pad(x, ((0, 0), (0, 0)) + tuple(padding), constant_values=fill)
+    if any(lo or hi for lo, hi in padding):  # a filled buffer and one copy: np.pad is slower
+        padded = np.full(x.shape[:2] + tuple(s + lo + hi for s, (lo, hi) in
+                                             zip(x.shape[2:], padding)), fill, dtype=x.dtype)
+        padded[(Ellipsis,) + tuple(slice(lo, lo + s) for s, (lo, _) in
+                                   zip(x.shape[2:], padding))] = x
+        x = padded
     out = _out_sizes(x.shape[2:], kernel, stride, dilation)
     sp = x.strides[2:]
     view = as_strided(
