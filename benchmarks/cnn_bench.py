@@ -17,7 +17,6 @@ Medians of repeated runs after warm-up. Writes benchmarks/cnn_results.json; asse
 from __future__ import annotations
 
 import os
-import sys
 
 if __name__ == "__main__":  # one thread for every peer, fixed before the libraries start
     for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):

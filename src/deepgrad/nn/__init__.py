@@ -31,7 +31,8 @@ from deepgrad.nn.sequential import Sequential
 from deepgrad.nn.standardize import Standardize
 
 __all__ = ["ACTIVATIONS", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AvgPool1d", "AvgPool2d",
-           "Conv1d", "Conv2d", "ConvNet", "Flatten", "MaxPool1d", "MaxPool2d", "Unflatten", "BatchNorm1d", "DenseBlock", "Dropout", "GELU", "Identity",
+           "Conv1d", "Conv2d", "ConvNet", "Flatten", "MaxPool1d", "MaxPool2d", "Unflatten",
+           "BatchNorm1d", "DenseBlock", "Dropout", "GELU", "Identity",
            "LayerNorm", "LeakyReLU", "Linear", "MLP", "Module", "Parameter", "ReLU", "Residual",
            "Sequential", "Sigmoid", "Sign", "Softplus", "Standardize", "Step", "Tanh",
            "functional", "init"]

@@ -7,9 +7,10 @@
     deepgrad predict --model runs/digits --data table.csv
 
 `train` splits the data (stratified) into train / validation / test, builds
-Sequential(Standardize, MLP) (or Sequential(Standardize, ConvNet) with --arch cnn) so the model carries its input scaling, trains with a progress bar,
-prints the test metrics and writes model.safetensors, metrics.json and learning_curve.png to the run
-folder. `predict` writes one prediction per row as CSV.
+Sequential(Standardize, MLP) (Sequential(Standardize, ConvNet) with --arch cnn) so the model
+carries its input scaling, trains with a progress bar, prints the test metrics and writes
+model.safetensors, metrics.json and learning_curve.png to the run folder. `predict` writes one
+prediction per row as CSV.
 """
 
 import argparse
