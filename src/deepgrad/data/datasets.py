@@ -12,6 +12,7 @@ Generated, seeded (see `deepgrad.data.synthetic`; default n_samples 500):
   mnist1d: MNIST-1D (Greydanus, 2020) from the `mnist1d` package's generator with its default
   arguments (never its downloader); X (n, 40), y 10 classes; default n_samples 5000, noise does not
   apply (NumPy's and Python's global random states are left as they were).
+shape="image" (digits: (n, 1, 8, 8)) or "signal" (mnist1d: (n, 1, 40)) gives CNN-shaped X.
 X is always float32; y is int64 class labels, or float32 of shape (n, 1) for regression.
 """
 
@@ -21,6 +22,7 @@ import numpy as np
 from sklearn import datasets as skd
 
 from deepgrad.data import synthetic
+from deepgrad.data.shaped import reshape_for
 from deepgrad.random import get_generator
 
 _BUNDLED = {"digits": skd.load_digits, "iris": skd.load_iris, "wine": skd.load_wine,
@@ -32,7 +34,7 @@ _REGRESSION = {"diabetes", "sine"}
 DATASETS = sorted([*_BUNDLED, *_GENERATED, "mnist1d"])
 
 
-def load_dataset(name, n_samples=None, noise=None, seed=0):
+def load_dataset(name, n_samples=None, noise=None, seed=0, shape="flat"):
     """(X, y) for dataset `name` (one of DATASETS, described in this module's docstring).
 
     n_samples and noise apply to generated datasets only; seed (an int or a Generator) makes a
@@ -58,7 +60,7 @@ def load_dataset(name, n_samples=None, noise=None, seed=0):
         make, default_noise = _GENERATED[name]
         X, y = make(500 if n_samples is None else int(n_samples),
                     default_noise if noise is None else float(noise), get_generator(seed))
-    X = np.ascontiguousarray(X, dtype=np.float32)
+    X = reshape_for(name, np.ascontiguousarray(X, dtype=np.float32), shape)
     if name in _REGRESSION:
         return X, np.asarray(y, dtype=np.float32).reshape(-1, 1)
     return X, np.asarray(y, dtype=np.int64)

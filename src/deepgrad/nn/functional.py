@@ -11,6 +11,9 @@ import numpy as np
 
 import deepgrad as dg
 from deepgrad.engine.compile import validation
+from deepgrad.engine.conv import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d,  # noqa: F401
+                                  avg_pool2d, conv1d, conv2d, flatten, max_pool1d, max_pool2d,
+                                  unflatten)
 from deepgrad.engine.primitives import mse_loss as fused_mse_loss
 from deepgrad.engine.tensor import Tensor
 from deepgrad.random import get_generator

@@ -3,12 +3,14 @@
     deepgrad train --data digits --hidden 128 128 --optimizer adam --lr 1e-3 --epochs 30 \\
         --batch-size 64 --out runs/digits
     deepgrad train --data table.csv --target label ...
+    deepgrad train --data mnist1d --arch cnn --channels 25 25 25 --kernel 5 --lr 1e-2
     deepgrad predict --model runs/digits --data table.csv
 
 `train` splits the data (stratified) into train / validation / test, builds
-Sequential(Standardize, MLP) so the model carries its input scaling, trains with a progress bar,
-prints the test metrics and writes model.safetensors, metrics.json and learning_curve.png to the run
-folder. `predict` writes one prediction per row as CSV.
+Sequential(Standardize, MLP) (Sequential(Standardize, ConvNet) with --arch cnn) so the model
+carries its input scaling, trains with a progress bar, prints the test metrics and writes
+model.safetensors, metrics.json and learning_curve.png to the run folder. `predict` writes one
+prediction per row as CSV.
 
 The run folder is locked while the run lives and an earlier run in it is refused unless
 --overwrite (train/run_folder.py); every file is written atomically (train/atomic.py). Ctrl-C or
@@ -68,6 +70,12 @@ def add_commands(subparsers):
     p.add_argument("--noise", type=float, help="noise level (generated datasets)")
     p.add_argument("--hidden", type=_at_least(1), nargs="*", default=[128, 128],
                    help="hidden layer widths (default: 128 128)")
+    p.add_argument("--arch", choices=["mlp", "cnn"], default="mlp",
+                   help="cnn: strided Conv1d/Conv2d + ReLU layers and a linear head; digits are "
+                        "read as 1x8x8 images, mnist1d and other data as 1xF signals")
+    p.add_argument("--channels", type=_at_least(1), nargs="+", default=[25, 25, 25],
+                   help="channels of each convolution (--arch cnn)")
+    p.add_argument("--kernel", type=_at_least(1), default=5, help="kernel size (--arch cnn)")
     p.add_argument("--activation", choices=sorted(nn.ACTIVATIONS), default="relu")
     p.add_argument("--skip", choices=["none", "residual", "dense"], default="none")
     p.add_argument("--init", choices=INIT_SCHEMES, default="he")
@@ -157,9 +165,13 @@ def train_command(args):
         raise ValueError("--patience needs a validation set: give --val-size > 0")
 
     outputs = len(classes) if classes else y.shape[1]
-    mlp = nn.MLP([X.shape[1], *args.hidden, outputs], activation=args.activation,
-                 init=args.init, skip=None if args.skip == "none" else args.skip,
-                 generator=args.seed)
+    if args.arch == "cnn":
+        shape = {"digits": (1, 8, 8)}.get(args.data, (1, X.shape[1]))
+        mlp = nn.ConvNet(shape, args.channels, args.kernel, outputs, generator=args.seed)
+    else:
+        mlp = nn.MLP([X.shape[1], *args.hidden, outputs], activation=args.activation,
+                     init=args.init, skip=None if args.skip == "none" else args.skip,
+                     generator=args.seed)
     model = nn.Sequential(nn.Standardize(X.shape[1], *_statistics(X_train)), mlp)
     if not classes:  # the MLP predicts standardised targets; the last layer restores their units
         model.append(nn.Standardize(outputs, *_statistics(y_train), inverse=True))
@@ -180,7 +192,8 @@ def train_command(args):
     n_params = sum(p.numel() for p in model.parameters())
     print(f"{args.data}: {len(X_train)} train / {0 if val is None else len(val[0])} validation "
           f"/ {len(X_test)} test rows, {X.shape[1]} features, {task}"
-          f"{f' ({len(classes)} classes)' if classes else ''}; MLP {mlp.widths}, "
+          f"{f' ({len(classes)} classes)' if classes else ''}; "
+          f"{f'MLP {mlp.widths}' if args.arch == 'mlp' else f'CNN channels {mlp.channels}'}, "
           f"{n_params} parameters")
     out = Path(args.out) if args.out else \
         Path("runs") / f"{Path(args.data).stem}-{time.strftime('%Y%m%d-%H%M%S')}"
