@@ -8,6 +8,7 @@ import sys
 
 def build_parser() -> argparse.ArgumentParser:
     from deepgrad.lab.command import add_commands as add_lab_commands
+    from deepgrad.playground.command import add_commands as add_playground_commands
     from deepgrad.train.command import add_commands as add_train_commands
 
     parser = argparse.ArgumentParser(
@@ -15,6 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     add_train_commands(sub)
     add_lab_commands(sub)
+    add_playground_commands(sub)
     return parser
 
 
