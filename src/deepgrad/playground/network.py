@@ -122,7 +122,7 @@ def top_hessian_eigenvalue(model, objective, seed=0):
     Lanczos on forward-over-reverse HVPs in float64; BatchNorm uses its running statistics."""
     slots = _slots(model)
     originals = [getattr(owner, name) for owner, name in slots]
-    w0, unravel = dg.ravel_parameters([np.asarray(p.data, np.float64) for p in originals])
+    w0, unravel = dg.ravel_parameters([dg.tensor(np.asarray(p.data, np.float64)) for p in originals])
 
     def loss(w):
         for (owner, name), value in zip(slots, unravel(w)):
