@@ -123,3 +123,16 @@ def test_two_tabs_train_independently(browser, server_url):
     finally:
         first.close()
         second.close()
+
+
+def test_a_link_rebuilds_the_same_network(browser, server_url):
+    page = browser.new_page()
+    try:
+        page.goto(server_url + "#dataset=spiral&hidden=3,5&activation=sigmoid&features=x1,x2,x1x2")
+        page.wait_for_function("document.getElementById('layer-count').textContent === '2 hidden layers'")
+        page.wait_for_selector("#dataset-spiral.selected")
+        assert page.locator("#activation").input_value() == "sigmoid"
+        assert page.locator("#columns .column .title").all_text_contents()[1:3] == ["3 neurons", "5 neurons"]
+        assert page.locator("canvas.node.off").count() == 4  # 7 features, 3 of them on
+    finally:
+        page.close()

@@ -143,7 +143,7 @@ async def index(request):
     return FileResponse(str(STATIC / "index.html"))
 
 
-def create_app(max_sessions=16, idle_seconds=900.0, message_rate=30):
+def create_app(max_sessions=16, idle_seconds=1800.0, message_rate=30):
     """The Starlette app; the bounds are arguments so tests can make them small."""
     app = Starlette(routes=[Route("/", index), WebSocketRoute("/ws", websocket_endpoint),
                             Mount("/static", StaticFiles(directory=str(STATIC)), name="static")])

@@ -49,13 +49,13 @@ function send(message) {
 function set(changes) { send({type: "set", settings: changes}); }
 function connect() {
   ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);
-  let first = true;
+  let fromUrl = readHash();  // read before the first state rewrites the URL
   ws.onmessage = (event) => {
     let message;
     try { message = JSON.parse(event.data); } catch (e) { return; }
     if (message.type === "state") {
       onState(message);
-      if (first) { first = false; const fromUrl = readHash(); if (Object.keys(fromUrl).length) set(fromUrl); }
+      if (fromUrl) { if (Object.keys(fromUrl).length) set(fromUrl); fromUrl = null; }
     } else if (message.type === "frame") onFrame(message);
     else if (message.type === "settings") { settings = message.settings; showSettings(); }
     else if (message.type === "playing") { playing = message.playing; $("play").classList.toggle("playing", playing); $("play").innerHTML = playing ? "&#10074;&#10074;" : "&#x25B6;"; }
@@ -292,6 +292,9 @@ function drawCurvature() {
   ctx.beginPath(); ctx.strokeStyle = "#0877bd"; ctx.lineWidth = 1.5;
   values.forEach((v, i) => { const x = values.length > 1 ? i / (values.length - 1) * canvas.width : 0; i ? ctx.lineTo(x, y(v)) : ctx.moveTo(x, y(v)); });
   ctx.stroke();
+  ctx.fillStyle = "#0877bd";
+  values.forEach((v, i) => { const x = values.length > 1 ? i / (values.length - 1) * canvas.width : canvas.width / 2; ctx.beginPath(); ctx.arc(x, y(v), 3, 0, 2 * Math.PI); ctx.fill(); });
+  ctx.fillStyle = "#666";
   ctx.beginPath(); ctx.strokeStyle = "#f59322"; ctx.setLineDash([4, 3]); ctx.moveTo(0, y(lrLog)); ctx.lineTo(canvas.width, y(lrLog)); ctx.stroke(); ctx.setLineDash([]);
   ctx.fillText("2/\u03bbmax (blue) vs learning rate (orange), log scale", 4, 10);
 }
