@@ -25,6 +25,8 @@ demo: $(VENV)/.installed
 	$(PY) -m deepgrad.demo
 
 test: $(VENV)/.installed-test
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+		echo "make test: no chromium found: the playground's browser tests (tests/playground/test_browser.py) are skipped"
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest -n $(JOBS) tests
 
 bench: $(VENV)/.installed-bench

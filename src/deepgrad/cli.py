@@ -8,6 +8,7 @@ import sys
 
 def build_parser() -> argparse.ArgumentParser:
     from deepgrad.lab.command import add_commands as add_lab_commands
+    from deepgrad.playground.command import add_commands as add_playground_commands
     from deepgrad.train.command import add_commands as add_train_commands
 
     parser = argparse.ArgumentParser(
@@ -16,6 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_train_commands(sub)
     add_lab_commands(sub)
     __import__("deepgrad.onnx.command", fromlist=["add_commands"]).add_commands(sub)
+    add_playground_commands(sub)
     return parser
 
 
