@@ -26,3 +26,24 @@ def test_ad_examples_tables_equal_hand_derivation():
     betas = [-20 * e / (1 + e), 10 * e / (1 + e), 10 / (1 + e), 10 / (1 + e), 10.0]
     assert [row["alpha"] for row in r.chain] == pytest.approx(alphas, rel=1e-14)
     assert [row["beta"] for row in r.chain] == pytest.approx(betas, rel=1e-14)
+
+
+def test_ad_examples_louppe_mlp_adjoints_equal_pytorch():
+    import torch
+
+    r = ad_examples.run(seed=3)
+    x, W1, W2, y = ad_examples.mlp_inputs(3)
+    W1t = torch.tensor(W1, requires_grad=True)
+    W2t = torch.tensor(W2, requires_grad=True)
+    nodes = ad_examples.mlp_forward(torch.tensor(x), W1t, W2t, y, 0.1,
+                                    (torch.sigmoid, torch.sqrt, torch.sum, torch.log))
+    for t in nodes:
+        t.retain_grad()
+    nodes[-1].backward()
+    ours = {row["node"]: row for row in r.mlp}
+    for (name, _), t in zip(ad_examples.MLP_NODES, nodes):
+        np.testing.assert_allclose(ours[name]["value"], t.detach().numpy(), rtol=1e-12)
+        np.testing.assert_allclose(ours[name]["adjoint"], t.grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(ours["W1"]["adjoint"], W1t.grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(ours["W2"]["adjoint"], W2t.grad.numpy(), rtol=1e-10)
+    assert "digraph" in r.mlp_dot

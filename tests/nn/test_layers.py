@@ -137,7 +137,11 @@ def test_activations_match_torch(ours, ref):
 
 def test_step_and_sign_pass_no_gradient():
     x = dg.tensor(np.array([-2.0, 0.0, 3.0]), requires_grad=True)
-    assert nn.Step()(x).tolist() == [0.0, 0.0, 1.0]
+    assert nn.Step()(x).tolist() == [0.0, 1.0, 1.0]   # Louppe: 1 if x >= 0
+    assert nn.Step(at_zero=0.0)(x).tolist() == [0.0, 0.0, 1.0]
+    for at_zero in (0.0, 0.5, 1.0):
+        ref = torch.heaviside(torch.tensor([-2.0, 0.0, 3.0]), torch.tensor(at_zero))
+        assert nn.Step(at_zero)(x).tolist() == ref.tolist()
     assert nn.Sign()(x).tolist() == [-1.0, 0.0, 1.0]
     assert not nn.Step()(x).requires_grad and not nn.Sign()(x).requires_grad
     assert nn.LeakyReLU(0.3).negative_slope == 0.3

@@ -15,6 +15,13 @@ beta_5 = f5'(alpha_4), beta_k = beta_{k+1} f_k'(alpha_{k-1}), so beta_1 = f'(x) 
 (1 + e^{-2x}). Every value in both tables is read off deepgrad's own forward pass and backward
 hooks, and checked against these hand-derived formulas in the tests; ``deepgrad.to_dot`` gives
 each graph as Graphviz text (in the JSON), which ``dot -Tpng`` draws.
+
+Example 3, Louppe, "Multi-layer perceptron" (the backprop graph with its u nodes): a one-hidden
+layer MLP with loss l = cross_ent(y, y_hat) + lambda (||W1||_2 + ||W2||_2), written as
+u1 = W1^T x, u2 = sigma(u1), u3 = W2^T u2, y_hat = sigma(u3), u4 = ||W1||, u5 = ||W2||,
+u6 = u4 + u5, u7 = lambda u6, u8 = cross_ent(y, y_hat), l = u8 + u7 (the lecture's figure is not
+in the text; this numbering keeps its d l/d W1 = d l/d u8 d u8/d W1 + d l/d u4 d u4/d W1). Every
+node's adjoint is recorded by a hook; the tests compare each with PyTorch's (float64, retain_grad).
 """
 from __future__ import annotations
 
@@ -34,6 +41,8 @@ class AdExamplesResult:
     chain: list  # rows {k, f_k, alpha, beta} of 10 log(1 + exp(-2x))
     graph_dot: str  # deepgrad.to_dot of each graph (Graphviz text; `dot -Tpng` draws it)
     chain_dot: str
+    mlp: list  # rows {node, op, value, adjoint} of Louppe's MLP loss (arrays as lists)
+    mlp_dot: str
     x1: float
     x2: float
     x: float
@@ -81,16 +90,60 @@ def chain_example(x):
              "beta": adjoints[k - 1]} for k in range(1, len(CHAIN) + 1)], dot
 
 
+MLP_NODES = [("u1", "W1^T x"), ("u2", "sigma(u1)"), ("u3", "W2^T u2"), ("y_hat", "sigma(u3)"),
+             ("u4", "||W1||_2"), ("u5", "||W2||_2"), ("u6", "u4 + u5"), ("u7", "lambda u6"),
+             ("u8", "cross_ent(y, y_hat)"), ("l", "u8 + u7")]
+
+
+def mlp_inputs(seed, p=3, q=4):
+    """x (p,), W1 (p, q), W2 (q,), y in {0, 1} drawn from the seed."""
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal(p), rng.standard_normal((p, q)), rng.standard_normal(q), 1.0
+
+
+def mlp_forward(x, W1, W2, y, lam, ops):
+    """Louppe's nodes, in order, built with `ops` (deepgrad's or torch's sigmoid/sqrt/sum/log)."""
+    sigmoid, sqrt, total, log = ops
+    u1 = W1.T @ x
+    u2 = sigmoid(u1)
+    u3 = W2 @ u2
+    y_hat = sigmoid(u3)
+    u4 = sqrt(total(W1 * W1))
+    u5 = sqrt(total(W2 * W2))
+    u6 = u4 + u5
+    u7 = lam * u6
+    u8 = -(y * log(y_hat) + (1 - y) * log(1 - y_hat))
+    return [u1, u2, u3, y_hat, u4, u5, u6, u7, u8, u8 + u7]
+
+
+def mlp_example(seed, lam=0.1):
+    x, W1, W2, y = mlp_inputs(seed)
+    W1t, W2t = Tensor(W1, requires_grad=True), Tensor(W2, requires_grad=True)
+    nodes = mlp_forward(Tensor(x), W1t, W2t, y, lam, (P.sigmoid, P.sqrt, P.sum, P.log))
+    adjoints = {}
+    for (name, _), t in zip(MLP_NODES[:-1], nodes[:-1]):
+        t.register_hook(lambda g, name=name: adjoints.__setitem__(name, np.asarray(g.data)))
+    dot = to_dot(nodes[-1], names={"W1": W1t, "W2": W2t})
+    nodes[-1].backward()
+    adjoints.update(l=np.float64(1.0), W1=W1t.grad.data, W2=W2t.grad.data)
+    rows = [{"node": n, "op": op, "value": np.asarray(t.data).tolist(),
+             "adjoint": np.asarray(adjoints[n]).tolist()} for (n, op), t in zip(MLP_NODES, nodes)]
+    rows += [{"node": n, "op": "parameter", "value": v.tolist(), "adjoint": adjoints[n].tolist()}
+             for n, v in (("W1", W1), ("W2", W2))]
+    return rows, dot
+
+
 def run(*, quick: bool = False, seed: int = 0, x1: float = 2.0, x2: float = 3.0,
         x: float = 0.5) -> AdExamplesResult:
     (graph, graph_dot), (chain, chain_dot) = graph_example(x1, x2), chain_example(x)
-    return AdExamplesResult(graph, chain, graph_dot, chain_dot, x1, x2, x)
+    mlp, mlp_dot = mlp_example(seed)
+    return AdExamplesResult(graph, chain, graph_dot, chain_dot, mlp, mlp_dot, x1, x2, x)
 
 
 def plot(result: AdExamplesResult) -> Figure:
-    fig = Figure(figsize=(12, 4.2))
-    ax1, ax2 = fig.subplots(1, 2)
-    for ax in (ax1, ax2):
+    fig = Figure(figsize=(18, 4.8))
+    ax1, ax2, ax3 = fig.subplots(1, 3)
+    for ax in (ax1, ax2, ax3):
         ax.axis("off")
     rows = [[r["node"], r["op"], f"{r['value']:.6g}", f"{r['adjoint']:.6g}"] for r in result.graph]
     t1 = ax1.table(cellText=rows, colLabels=["node", "operation", "value w", "adjoint w_bar"],
@@ -102,7 +155,15 @@ def plot(result: AdExamplesResult) -> Figure:
     t2 = ax2.table(cellText=rows, colLabels=["k", "f_k", "alpha_k", "beta_k"], loc="center")
     ax2.set_title(f"f(x) = 10 log(1 + exp(-2x)) at x = {result.x:g}:\n"
                   f"f'(x) = beta_1 = {result.chain[0]['beta']:.6g}")
-    for t in (t1, t2):
+    norm = lambda v: f"{np.linalg.norm(np.atleast_1d(v)):.4g}"  # noqa: E731
+    rows = [[r["node"], r["op"], norm(r["value"]), norm(r["adjoint"])] for r in result.mlp]
+    t3 = ax3.table(cellText=rows, colLabels=["node", "operation", "||value||", "||adjoint||"],
+                   loc="center")
+    ax3.set_title("Louppe's MLP: cross_ent + lambda(||W1|| + ||W2||), lambda = 0.1\n"
+                  "adjoint norms dl/du_k (each checked against PyTorch)")
+    for t in (t1, t2, t3):
+        t.auto_set_font_size(False)
+        t.set_fontsize(9)
         t.scale(1, 1.6)
     fig.tight_layout()
     return fig

@@ -81,12 +81,23 @@ class Identity(_Activation):
 
 
 class Step(_Activation):
-    """Heaviside step, phi(x) = 1 if x > 0 else 0 (Rosenblatt's perceptron).  NOTE: phi(0) = 0.
-    No gradient flows through it: the output is a constant of the graph."""
+    """Heaviside step, phi(x) = 1 if x >= 0 else 0: Louppe's perceptron ("1 if sum_i w_i x_i + b
+    >= 0"), so phi(0) = at_zero = 1 by default; Step(at_zero=0.0) gives 1 only for x > 0. As
+    torch.heaviside(x, values=at_zero).  NOTE: no gradient flows through it: the output is a
+    constant of the graph."""
+
+    def __init__(self, at_zero=1.0):
+        self.at_zero = float(at_zero)
 
     def forward(self, x):
         data = x.data if isinstance(x, Tensor) else np.asarray(x)
-        return Tensor((data > 0).astype(data.dtype))
+        return Tensor(np.heaviside(data, self.at_zero).astype(data.dtype))
+
+    def config(self):
+        return {"at_zero": self.at_zero}
+
+    def extra_repr(self):
+        return f"at_zero={self.at_zero}"
 
 
 class Sign(_Activation):
