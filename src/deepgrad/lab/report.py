@@ -61,6 +61,10 @@ class Outcome:
     numbers: dict[str, Any] = field(default_factory=dict)
     figure: Any = field(default=None, repr=False)  # the matplotlib Figure (kept for inspection)
 
+    def _repr_html_(self) -> str:
+        """Jupyter shows the outcome as its report section: figure, graphs, numbers, prose."""
+        return f"<div>{_section(self)}</div>"
+
     def to_json(self) -> dict[str, Any]:
         """The JSON document written as NAME.json: metadata and every number of the result."""
         return {
@@ -106,6 +110,11 @@ def execute(
         outcome.error = traceback.format_exc()
     outcome.seconds = time.perf_counter() - start
     return outcome
+
+
+def run_one(name: str, *, quick: bool = False, seed: int = 0, **params) -> Outcome:
+    """Run the experiment ``name`` with ``params``: ``run_one("sawtooth", quick=True)`` in a notebook."""
+    return execute(get(name), quick=quick, seed=seed, params=params)
 
 
 def run_all(

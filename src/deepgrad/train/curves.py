@@ -1,6 +1,6 @@
 """Learning curves: loss (and accuracy) per epoch, train and validation, as a matplotlib Figure."""
 
-from matplotlib.figure import Figure
+from deepgrad.figure import InlineFigure as Figure
 
 
 def plot_history(history):
