@@ -65,7 +65,8 @@ def _markup(text: str) -> str:
 
 
 def _blocks(doc: str):
-    """(kind, lines) per block: "math" for indented lines, "text" for each paragraph."""
+    """(kind, lines) per block: "math" for indented lines (code when they start with >>>), "text"
+    for each paragraph."""
     kind, lines = None, []
     for line in doc.splitlines():
         this = None if not line.strip() else ("math" if line.startswith("    ") else "text")
@@ -85,6 +86,9 @@ def to_html(doc: str, skip_title: bool = True) -> str:
         doc = "\n".join(doc.splitlines()[1:])
     body, refs = [], []
     for kind, lines in _blocks(doc):
+        if kind == "math" and lines[0].strip().startswith((">>>", "$ ", "deepgrad ")):
+            body.append(f"<pre><code>{html.escape(chr(10).join(l[4:] for l in lines))}</code></pre>")
+            continue
         if kind == "math":
             tex = html.escape(r"\begin{gathered}" + r" \\ ".join(map(ascii_to_tex, lines)) + r"\end{gathered}")
             source = html.escape("\n".join(l.strip() for l in lines))
