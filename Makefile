@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 JOBS   ?= 2
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench lint docs clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,9 +32,16 @@ test: $(VENV)/.installed-test
 bench: $(VENV)/.installed-bench
 	$(PY) -m benchmarks.run
 
+$(VENV)/.installed-docs: $(VENV)/.installed pyproject.toml
+	$(PIP) install -q -e '.[docs]'
+	touch $@
+
+docs: $(VENV)/.installed-docs   # the site in site/ (MkDocs, Material, mkdocstrings, notebooks)
+	PYTHONPATH=src NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict
+
 lint: $(VENV)/.installed-test
 	$(PIP) install -q ruff
 	$(VENV)/bin/ruff check src tests benchmarks
 
 clean:
-	rm -rf $(VENV) build src/*.egg-info .pytest_cache
+	rm -rf $(VENV) build site .cache src/*.egg-info .pytest_cache

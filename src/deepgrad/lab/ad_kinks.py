@@ -92,6 +92,8 @@ def plot(result: AdKinksResult) -> Figure:
     ax1.axhline(1.0, color="k", ls="--", lw=1, label="true derivative")
     ax1.set_xticks(x)
     ax1.set_xticklabels(names)
+    ax1.set_xlabel("way of writing f(x) = x")
+    ax1.set_ylabel("derivative at x = 0")
     ax1.set_title("Four ways to write the identity, derivative at x = 0")
     ax1.legend()
     k = min(30, result.left.size)

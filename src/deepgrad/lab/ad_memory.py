@@ -141,6 +141,7 @@ def plot(result: AdMemoryResult) -> Figure:
     ax1.axvline(result.activation_mb, color="k", ls=":", lw=1, label="one activation B x w")
     ax1.set_yticks(y)
     ax1.set_yticklabels(names)
+    ax1.set_ylabel("checkpointing policy")
     ax1.set_xlabel("peak memory above start (MB)")
     ax1.set_title(f"L = {result.depth}, B = {result.batch}, w = {result.width}")
     ax1.legend(fontsize=8)

@@ -112,6 +112,7 @@ def plot(result: BiasVarianceResult) -> matplotlib.figure.Figure:
     ax.semilogy(k, result.test_error, "x", color="C3", ms=8, mew=2, label="measured test error")
     ax.set_ylim(1e-4, 3 * result.test_error.max())
     ax.set_xlabel("polynomial degree")
+    ax.set_ylabel("squared error")
     ax.set_title(f"n = {result.n_train}: the sum matches the error "
                  f"to {100 * result.decomposition_max_gap:.2f}%", fontsize=10)
     ax.legend(fontsize=8)
@@ -124,5 +125,6 @@ def plot(result: BiasVarianceResult) -> matplotlib.figure.Figure:
         ax.set_ylim(-2, 2)
         ax.set_title(f"degree {degree}")
         ax.set_xlabel("x")
-    axes[1].legend(fontsize=8, loc="lower left")
+        ax.set_ylabel("f(x) and fits $f_D(x)$")
+        ax.legend(fontsize=7, loc="lower left")
     return fig

@@ -132,9 +132,10 @@ def plot(result: DecisionBoundariesResult):
             image = 1 - 0.55 * strength[..., None] * (1 - colours[cls])
             ax.imshow(image, origin="lower", extent=(x0, x1, y0, y1), aspect="auto")
             ax.scatter(*np.asarray(result.X_train[name]).T, c=colours[result.y_train[name]], s=5,
-                       edgecolors="k", linewidths=0.2)
+                       edgecolors="k", linewidths=0.2, label="train")
             ax.scatter(*np.asarray(result.X_test[name]).T, c=colours[result.y_test[name]], s=5,
-                       marker="^", alpha=0.5)
+                       marker="^", alpha=0.5, label="test")
+            ax.legend(fontsize=6, loc="lower right", markerscale=1.5)
             ax.set(xticks=[], yticks=[])
             ax.set_title(f"train {result.train_accuracy[name][model_name]:.2f} · "
                          f"test {result.test_accuracy[name][model_name]:.2f}", fontsize=8)

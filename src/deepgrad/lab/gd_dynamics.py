@@ -123,10 +123,12 @@ def plot(result: GdDynamicsResult) -> matplotlib.figure.Figure:
     axes = fig.subplots(2, 4)
     theta = np.linspace(-2.2, 2.2, 400)
     for ax, path, label in zip(axes[0, :3], result.paths_1d, result.labels_1d):
-        ax.plot(theta, loss_1d(theta), "k-", lw=1)
+        ax.plot(theta, loss_1d(theta), "k-", lw=1, label=r"$L(\theta)$")
         shown = path[np.abs(path) <= 2.2]
-        ax.plot(shown, loss_1d(shown), "o-", color="C3", ms=4, lw=0.8, alpha=0.8)
-        ax.plot(shown[:1], loss_1d(shown[:1]), "s", color="C0", ms=8)
+        ax.plot(shown, loss_1d(shown), "o-", color="C3", ms=4, lw=0.8, alpha=0.8, label="GD iterates")
+        ax.plot(shown[:1], loss_1d(shown[:1]), "s", color="C0", ms=8, label="start")
+        ax.set_ylabel(r"$L(\theta)$")
+        ax.legend(fontsize=7, loc="upper center")
         ax.set_ylim(-5, 8)
         ax.set_title(f"1-D: {label} ({len(path) - 1} steps)", fontsize=10)
         ax.set_xlabel(r"$\theta$")
@@ -140,6 +142,7 @@ def plot(result: GdDynamicsResult) -> matplotlib.figure.Figure:
         ax.set_xlim(-2.2, 2.2)
         ax.set_ylim(-2.2, 2.2)
         ax.set_title(f"2-D: {label}", fontsize=10)
+        ax.set(xlabel=r"$\theta_1$", ylabel=r"$\theta_2$")
     ax = axes[0, 3]
     x, y = np.meshgrid(np.linspace(-1.5, 1.5, 100), np.linspace(-1.5, 1.5, 100))
     pts = np.stack([x, y], -1)
@@ -150,7 +153,7 @@ def plot(result: GdDynamicsResult) -> matplotlib.figure.Figure:
                 label=rf"$\gamma$ = {f} x 2/$\lambda_{{max}}$")
     ax.set_xlim(-1.5, 1.5)
     ax.set_ylim(-1.5, 1.5)
-    ax.set_aspect("equal")
+    ax.set(aspect="equal", xlabel="$x_1$", ylabel="$x_2$")
     ax.set_title(r"quadratic $\frac{1}{2}x^TAx$: first steps", fontsize=10)
     ax.legend(fontsize=7)
     ax = axes[1, 3]

@@ -132,7 +132,11 @@ def plot(result: HessianSpectrumResult) -> Figure:
     ax1.plot(np.arange(eig.size), eig, "o", ms=3, label="eigvalsh of the full Hessian")
     ax1.plot(np.arange(eig.size)[::-1][:len(result.top_eigenvalues)], result.top_eigenvalues, "x",
              color="C3", ms=8, label="Lanczos on HVPs")
-    ax1.set_yscale("symlog", linthresh=1e-4 * max(eig.max(), 1e-12))
+    linthresh = 1e-4 * max(eig.max(), 1e-12)
+    ax1.set_yscale("symlog", linthresh=linthresh)
+    # ticks at 0 and at every other decade beyond 10 * linthresh: the ones at +-linthresh sat on 0
+    decades = 10.0 ** np.arange(np.ceil(np.log10(linthresh)) + 1, np.log10(np.abs(eig).max()) + 1, 2)
+    ax1.set_yticks(np.concatenate([-decades[::-1][decades[::-1] <= -eig.min()], [0.0], decades]))
     ax1.axhline(0, color="k", lw=0.5)
     ax1.set_xlabel("index")
     ax1.set_ylabel("eigenvalue")

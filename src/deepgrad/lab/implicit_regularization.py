@@ -149,7 +149,7 @@ def plot(result: ImplicitRegularizationResult) -> matplotlib.figure.Figure:
         ax1.plot(path[:, 0], path[:, 1], ".-", ms=4)
     w_min = result.line_2d[:2] * c / (a * a + b * b)
     ax1.plot(*w_min, "r*", ms=14, label="minimum norm (start at 0)")
-    ax1.set_aspect("equal")
+    ax1.set(aspect="equal", xlabel="$w_1$", ylabel="$w_2$")
     ax1.set_xlim(-2, 3)
     ax1.set_ylim(-2, 3)
     ax1.set_title("GD lands on the solution closest to $w_0$", fontsize=10)
@@ -169,7 +169,7 @@ def plot(result: ImplicitRegularizationResult) -> matplotlib.figure.Figure:
                  label=f"GD boundary, t = {result.logistic_steps[k]}")
     d = result.svm_direction
     ax3.plot([-d[1], d[1]], [d[0], -d[0]], "k-", lw=2, label="hard-margin SVM")
-    ax3.set_aspect("equal")
+    ax3.set(aspect="equal", xlabel="$x_1$", ylabel="$x_2$")
     ax3.set_xlim(-1, 1)
     ax3.set_ylim(-1, 1)
     ax3.legend(fontsize=7, loc="lower right")

@@ -149,18 +149,25 @@ def _line(ax, w, b, box, **kwargs):
         ax.plot(-(w[1] * ys + b) / w[0], ys, **kwargs)
 
 
+def _classes(ax, X, y):
+    """One scatter per class, so the legend names them."""
+    X, y = np.asarray(X), np.asarray(y)
+    for k, colour in zip(np.unique(y), ("C0", "C3", "C2", "C1")):
+        ax.scatter(*X[y == k].T, color=colour, s=8, label=f"class {k:g}")
+
+
 def plot(result: LinearClassifiersResult):
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(10, 4.4), layout="constrained")
     ax_p, ax_l = fig.subplots(1, 2)
-    ax_p.scatter(*result.perceptron_X.T, c=result.perceptron_y, cmap="coolwarm", s=8)
+    _classes(ax_p, result.perceptron_X, result.perceptron_y)
     box = ((-1.05, 1.05), (-1.05, 1.05))
     _line(ax_p, result.perceptron_w[:2], result.perceptron_w[2], box, color="k",
           label="perceptron")
     _line(ax_p, result.true_w[:2], result.true_w[2], box, color="0.5", ls="--",
           label=f"true separator (margin {result.margin:.2f})")
-    ax_p.set(xlim=box[0], ylim=box[1], aspect="equal",
+    ax_p.set(xlim=box[0], ylim=box[1], aspect="equal", xlabel="$x_1$", ylabel="$x_2$",
              title=f"perceptron: {result.perceptron_mistakes} mistakes "
                    f"$\\leq$ (R/$\\gamma$)$^2$ = {result.mistake_bound:.0f}\n"
                    f"converged in {result.perceptron_epochs} epochs")
@@ -169,11 +176,11 @@ def plot(result: LinearClassifiersResult):
     X = result.X
     lo, hi = X.min(axis=0) - 0.5, X.max(axis=0) + 0.5
     box = ((lo[0], hi[0]), (lo[1], hi[1]))
-    ax_l.scatter(*X.T, c=result.y, cmap="coolwarm", s=8)
+    _classes(ax_l, X, result.y)
     _line(ax_l, result.lda_w, result.lda_b, box, color="k", label="LDA (closed form)")
     _line(ax_l, result.logreg_w, result.logreg_b, box, color="C2", ls="--",
           label="logistic regression (deepgrad)")
-    ax_l.set(xlim=box[0], ylim=box[1], aspect="equal",
+    ax_l.set(xlim=box[0], ylim=box[1], aspect="equal", xlabel="$x_1$", ylabel="$x_2$",
              title=f"$\\sigma(w^T x + b)$ two ways: cos angle {result.cosine:.4f}\n"
                    f"accuracy LDA {result.lda_accuracy:.3f}, logistic {result.logreg_accuracy:.3f}")
     ax_l.legend(fontsize=8, loc="lower right")

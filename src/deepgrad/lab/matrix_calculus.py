@@ -121,6 +121,7 @@ def plot(result: MatrixCalculusResult) -> Figure:
     ax1.barh(np.arange(len(names)), errs, color="C0")
     ax1.set_yticks(np.arange(len(names)))
     ax1.set_yticklabels(names, fontsize=7)
+    ax1.set_ylabel("identity or derivative checked")
     ax1.set_xscale("log")
     ax1.axvline(1e-10, color="C3", ls="--", lw=1, label="tolerance 1e-10")
     ax1.set_xlabel("max absolute error")

@@ -225,6 +225,7 @@ def plot(result: NtkResult) -> Figure:
              label=f"net of width {result.train_width} trained by GD")
     ax2.plot(result.angles_train, result.y_train, "o", color="C0", label="training data")
     ax2.set_xlabel("angle of x on the circle")
+    ax2.set_ylabel("f(x)")
     ax2.set_title(f"Wide net vs NTK prediction: relative error {result.prediction_rel_error:.3f}")
     ax2.legend(fontsize=8)
     fig.tight_layout()

@@ -130,5 +130,6 @@ def plot(result: RegularizationResult) -> matplotlib.figure.Figure:
     names = list(result.test_error)
     ax2.barh(names, [result.test_error[n] for n in names], color=[f"C{k}" for k in range(5)])
     ax2.set_xlabel("test error, mean of the last tenth of the epochs")
+    ax2.set_ylabel("regulariser")
     ax2.set_title("test error at the end of training", fontsize=10)
     return fig

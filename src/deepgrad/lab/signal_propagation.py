@@ -103,5 +103,6 @@ def plot(result: SignalPropagationResult) -> matplotlib.figure.Figure:
         ax.hist(last, bins=bins, alpha=0.6, density=True, label=f"layer {result.depth}")
         ax.set_title(f"{name}: pre-activations $z_l$", fontsize=10)
         ax.set_yscale("log")
+        ax.set(xlabel="pre-activation $z$", ylabel="density")
         ax.legend(fontsize=8)
     return fig

@@ -149,13 +149,15 @@ def plot(result: UniversalApproximationResult):
     for ax, curve, kind in ((ax_s, result.step_curve, "step"), (ax_r, result.relu_curve, "ReLU")):
         ax.plot(result.x, result.f, "k", lw=1, label=f"f(x) = {LABELS[result.target]}")
         ax.plot(result.x, curve, label=f"{result.show_q} {kind} units")
-        ax.set(title=f"{result.show_q} {kind} units", xlabel="x")
+        ax.set(title=f"{result.show_q} {kind} units", xlabel="x", ylabel="f(x) and its approximation")
         ax.legend(fontsize=8)
     q = np.array(result.qs)
     ax_e.loglog(q, result.step_error, "o-", label=f"steps (slope {result.step_slope:.2f})")
     ax_e.loglog(q, result.step_bound, "C0:", label="$L(b-a)/(2q)$")
     ax_e.loglog(q, result.relu_error, "s-", label=f"ReLU (slope {result.relu_slope:.2f})")
     ax_e.loglog(q, result.relu_bound, "C1:", label="$\\max|f''| h^2/8$")
+    ax_e.set_xticks(q, [str(v) for v in q], minor=False)  # plain labels at q only: the log
+    ax_e.set_xticks([], minor=True)                        # axis's minor labels overlapped
     ax_e.set(title="sup error vs units", xlabel="hidden units q", ylabel="$\\sup|f - F|$")
     ax_e.legend(fontsize=8)
     return fig

@@ -15,6 +15,8 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
+from deepgrad.display import module_html
+
 from deepgrad.engine.compile import effect
 from deepgrad.engine.tensor import Tensor
 from deepgrad.nn import config as config_protocol
@@ -232,3 +234,5 @@ class Module:
         for name, child in children:
             lines.append("  (" + name + "): " + repr(child).replace("\n", "\n  "))
         return "\n".join(lines) + "\n)"
+
+    _repr_html_ = module_html  # Jupyter's rich display (deepgrad/display.py)

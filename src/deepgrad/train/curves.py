@@ -1,6 +1,6 @@
 """Learning curves: loss (and accuracy) per epoch, train and validation, as a matplotlib Figure."""
 
-from matplotlib.figure import Figure
+from deepgrad.figure import InlineFigure as Figure
 
 
 def plot_history(history):
@@ -16,5 +16,7 @@ def plot_history(history):
         ax.set_xlabel("epoch")
         ax.set_ylabel(key)
         ax.set_yscale("log" if key == "loss" else "linear")
+        ax.set_title(f"{key} per epoch")
         ax.legend()
+    fig.suptitle("learning curve")
     return fig
