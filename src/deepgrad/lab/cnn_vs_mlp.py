@@ -158,5 +158,5 @@ def plot(result: CnnVsMlpResult):
         ax.set(title=f"MNIST-1D, {dataset} positions ({len(result.seeds)} seeds, "
                      f"{result.steps} steps)", xlabel="model", ylabel="test accuracy (%)",
                ylim=(0, 100))
-        ax.legend(fontsize=8, loc="upper left")
+        ax.legend(fontsize=8, loc="upper left", markerscale=0.3)
     return fig
