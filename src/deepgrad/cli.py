@@ -15,6 +15,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     add_train_commands(sub)
     add_lab_commands(sub)
+    __import__("deepgrad.sweep.command").sweep.command.add_commands(sub)
     return parser
 
 
