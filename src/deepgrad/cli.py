@@ -18,6 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_lab_commands(sub)
     __import__("deepgrad.onnx.command", fromlist=["add_commands"]).add_commands(sub)
     add_playground_commands(sub)
+    __import__("deepgrad.sweep.command").sweep.command.add_commands(sub)
     return parser
 
 

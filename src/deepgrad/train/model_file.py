@@ -90,7 +90,9 @@ def _path(path):
 
 def save(module, path, metadata=None):
     """Write `module` to `path` (a file; a directory gets model.safetensors inside). `metadata`:
-    an optional JSON-able dict stored alongside (read it back with `read_metadata`)."""
+    an optional JSON-able dict stored alongside (read it back with `read_metadata`). A fitted
+    deepgrad.sklearn estimator is saved as its network (`module_`)."""
+    module = getattr(module, "module_", module)
     path = _path(path)
     tensors = {key: np.ascontiguousarray(value).reshape(np.shape(value))  # keeps 0-d
                for key, value in module.state_dict().items()}
