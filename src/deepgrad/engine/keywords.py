@@ -73,4 +73,9 @@ def stack(xs, axis=0, *, dim=None):
     return P.stack(xs, axis=axis if dim is None else dim)
 
 
+def dot(a, b):
+    """a @ b for vectors and matrices (as jnp.dot and torch.dot on vectors)."""
+    return P.matmul(a, b)
+
+
 cat = concat = concatenate
