@@ -26,7 +26,7 @@ model = Polynomial3()
 criterion = torch.nn.MSELoss(reduction="sum")
 optimizer = torch.optim.SGD(model.parameters(), lr=1e-6, momentum=0.9)
 losses = []
-for t in range(300):
+for t in range(200):
     loss = criterion(model(x), y)
     losses.append(loss.item())
     optimizer.zero_grad()

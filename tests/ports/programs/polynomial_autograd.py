@@ -14,7 +14,7 @@ d = torch.zeros((), dtype=dtype, requires_grad=True)
 
 learning_rate = 1e-6
 losses = []
-for t in range(500):
+for t in range(200):
     y_pred = a + b * x + c * x ** 2 + d * x ** 3
     loss = (y_pred - y).pow(2).sum()
     losses.append(loss.item())

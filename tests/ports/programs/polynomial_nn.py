@@ -16,7 +16,7 @@ loss_fn = torch.nn.MSELoss(reduction="sum")
 optimizer = torch.optim.RMSprop(model.parameters(), lr=1e-3)
 
 losses = []
-for t in range(300):
+for t in range(200):
     y_pred = model(xx).squeeze(-1)
     loss = loss_fn(y_pred, y)
     losses.append(loss.item())

@@ -20,7 +20,7 @@ class Waves(Dataset):
         return self.x[idx], self.y[idx]
 
 
-training_data = Waves(256, 0)
+training_data = Waves(192, 0)
 test_data = Waves(64, 5000)
 batch_size = 32
 train_dataloader = DataLoader(training_data, batch_size=batch_size)
@@ -80,7 +80,7 @@ def test(dataloader, model, loss_fn):
 
 
 history = []
-for t in range(5):
+for t in range(3):
     history.append(train(train_dataloader, model, loss_fn, optimizer))
 test_loss, accuracy = test(test_dataloader, model, loss_fn)
 
