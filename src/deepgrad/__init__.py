@@ -15,7 +15,7 @@ from .engine.primitives import (
 )
 # torch's names: dim=/keepdim= beside axis=/keepdims=, creation functions, dtypes and devices
 from .engine.keywords import (
-    argmax, argmin, cat, concat, concatenate, log_softmax, logsumexp, max, mean, min, softmax,
+    argmax, argmin, cat, concat, concatenate, dot, log_softmax, logsumexp, max, mean, min, softmax,
     stack, std, sum, var,
 )
 from .engine.creation import (

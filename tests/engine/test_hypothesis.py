@@ -102,8 +102,8 @@ def test_matmul_batch_broadcasting(batch, nkm, vec, seed):
 REDUCTIONS = {
     "sum": (dg.sum, lambda x, ax, kd: torch.sum(x, ax, keepdim=kd)),
     "mean": (dg.mean, lambda x, ax, kd: torch.mean(x, ax, keepdim=kd)),
-    "max": (dg.max, lambda x, ax, kd: torch.amax(x, ax, keepdim=kd)),
-    "min": (dg.min, lambda x, ax, kd: torch.amin(x, ax, keepdim=kd)),
+    "max": (lambda x, ax, kd: dg.max(x, axis=ax, keepdims=kd), lambda x, ax, kd: torch.amax(x, ax, keepdim=kd)),
+    "min": (lambda x, ax, kd: dg.min(x, axis=ax, keepdims=kd), lambda x, ax, kd: torch.amin(x, ax, keepdim=kd)),
     "var": (dg.var, lambda x, ax, kd: torch.var(x, ax, keepdim=kd, correction=0)),
     "logsumexp": (dg.logsumexp, lambda x, ax, kd: torch.logsumexp(x, ax, keepdim=kd)),
 }

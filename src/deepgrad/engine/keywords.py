@@ -33,13 +33,13 @@ def std(x, axis=None, keepdims=False, ddof=0, *, dim=None, keepdim=None, unbiase
                      correction=correction)
 
 
-def max(x, dim=None, keepdim=False, *, axis=None, keepdims=False):
+def max(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """dg.max(x) and dg.max(x, axis=a) give values; dg.max(x, d) or dim=d gives (values,
     indices), as torch.max."""
     return _t(x).max(dim, keepdim, axis=axis, keepdims=keepdims)
 
 
-def min(x, dim=None, keepdim=False, *, axis=None, keepdims=False):
+def min(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     return _t(x).min(dim, keepdim, axis=axis, keepdims=keepdims)
 
 
@@ -71,6 +71,11 @@ def concatenate(xs, axis=0, *, dim=None):
 
 def stack(xs, axis=0, *, dim=None):
     return P.stack(xs, axis=axis if dim is None else dim)
+
+
+def dot(a, b):
+    """a @ b for vectors and matrices (as jnp.dot and torch.dot on vectors)."""
+    return P.matmul(a, b)
 
 
 cat = concat = concatenate

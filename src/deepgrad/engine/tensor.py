@@ -340,18 +340,24 @@ class Tensor:
         return P.sqrt(self.var(axis, keepdims, ddof, dim=dim, keepdim=keepdim, unbiased=unbiased,
                                correction=correction))
 
-    def max(self, dim=None, keepdim=False, *, axis=None, keepdims=False):
+    def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """Largest entries: x.max() and x.max(axis=a) give the values (NumPy); x.max(d) and
-        x.max(dim=d) give (values, indices), as torch. NOTE: ties split the gradient evenly."""
+        x.max(dim=d) give (values, indices), as torch; a tuple of dims, or NumPy's keepdims=,
+        gives the values (as torch.amax). NOTE: ties split the gradient evenly."""
         return self._extremum(P.max, np.argmax, dim, keepdim, axis, keepdims)
 
-    def min(self, dim=None, keepdim=False, *, axis=None, keepdims=False):
+    def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """Smallest entries, with max's conventions."""
         return self._extremum(P.min, np.argmin, dim, keepdim, axis, keepdims)
 
     def _extremum(self, reduce, arg, dim, keepdim, axis, keepdims):
+        if isinstance(dim, (tuple, list)) or keepdims is not None:
+            # several dims (torch.amax's meaning) or NumPy's keepdims=: the values only
+            if dim is not None:
+                axis = tuple(dim) if isinstance(dim, (tuple, list)) else dim
+            dim, keepdims = None, keepdim if keepdims is None else keepdims
         if dim is None:
-            return reduce(self, axis=axis, keepdims=keepdims)
+            return reduce(self, axis=axis, keepdims=bool(keepdims))
         if axis is not None:
             raise TypeError("max/min: give axis= or dim=, not both")
         values = reduce(self, axis=dim, keepdims=keepdim)

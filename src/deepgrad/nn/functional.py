@@ -174,7 +174,9 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     c = input.shape[-1]
     w = _class_weights("cross_entropy", weight, c, input.dtype)
     plain = w is None and label_smoothing == 0.0
-    if plain and (probabilities or not np.any(t == ignore_index)):
+    with validation():  # read on the data, so deepgrad.compile traces it as a check
+        ignored = not probabilities and bool(np.any(t == ignore_index))
+    if plain and not ignored:
         return dg.cross_entropy(input, target, reduction=reduction)  # the fused primitive
     log_p = dg.log_softmax(input, axis=-1)
     if probabilities:

@@ -162,6 +162,39 @@ class Module:
             p.requires_grad_(requires_grad)
         return self
 
+    def to(self, *args, dtype=None, device=None):
+        """Cast every parameter and floating buffer to a floating dtype in place, if one is given
+        (to(dtype), to("cpu"), to(device, dtype)); the only device is the CPU. Returns self."""
+        from deepgrad.engine import torch_names
+
+        for arg in args:
+            if not torch_names.is_device(arg):
+                dtype = arg
+        if device is not None:
+            torch_names.device(device)
+        if dtype is None:
+            return self
+        dtype = torch_names.as_dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"Module.to: only floating dtypes, got {dtype}")
+        for p in self.parameters():
+            p.data = p.data.astype(dtype)
+        for module in self.modules():
+            for name in vars(module).get("_buffer_names", ()):
+                value = getattr(module, name)
+                if value.dtype.kind == "f":
+                    setattr(module, name, value.astype(dtype))
+        return self
+
+    def float(self):
+        return self.to(np.float32)
+
+    def double(self):
+        return self.to(np.float64)
+
+    def cpu(self):
+        return self
+
     @effect  # replayed as a call by deepgrad.compile
     def zero_grad(self, set_to_none=True):
         for p in self.parameters():

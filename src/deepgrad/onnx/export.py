@@ -12,7 +12,6 @@ import numpy as np
 
 from deepgrad.nn import activation as A
 from deepgrad.nn.batchnorm import BatchNorm1d
-from deepgrad.nn.containers import ModuleList
 from deepgrad.nn.dense import DenseBlock
 from deepgrad.nn.dropout import Dropout
 from deepgrad.nn.layernorm import LayerNorm
@@ -131,7 +130,6 @@ CONVERTERS = {
     LayerNorm: _layernorm,
     Standardize: _standardize,
     Sequential: lambda b, m, x: _chain(b, m.layers, x),
-    ModuleList: lambda b, m, x: _chain(b, list(m), x),
     MLP: lambda b, m, x: _chain(b, m.layers, x),
     Residual: lambda b, m, x: b.op("Add", x, convert(b, m.block, x)),
     DenseBlock: _dense,
