@@ -25,6 +25,16 @@ def models():
                                                               inverse=True))
     yield "step sign", nn.Sequential(nn.Linear(6, 4), nn.Identity(), nn.Sign(), nn.Linear(4, 4),
                                      nn.Step())
+    yield "cnn1d", nn.Sequential(nn.Unflatten(1, (2, 3)), nn.Conv1d(2, 4, 2, padding="same"),
+                                 nn.ReLU(), nn.MaxPool1d(2, stride=1), nn.AvgPool1d(2, padding=1),
+                                 nn.Conv1d(4, 4, 1, groups=2, bias=False), nn.AdaptiveAvgPool1d(1),
+                                 nn.Flatten(), nn.Linear(4, 2))
+    yield "cnn2d", nn.Sequential(nn.Unflatten(1, (1, 2, 3)), nn.Conv2d(1, 3, (2, 2), padding=1,
+                                                                       dilation=(1, 2)),
+                                 nn.MaxPool2d(2, padding=1), nn.AvgPool2d((1, 2)),
+                                 nn.AdaptiveAvgPool2d(1), nn.Flatten())
+    yield "convnet", nn.Sequential(nn.Standardize(6, X.mean(0), X.std(0)),
+                                   nn.ConvNet((1, 6), [3, 4], [3, 3], 2, padding=1))
 
 
 @pytest.mark.parametrize("name,model", list(models()), ids=[m[0] for m in models()])
@@ -37,6 +47,7 @@ def test_onnxruntime_gives_the_same_outputs(name, model, tmp_path):
     (out,) = session.run(None, {"input": X[:3]})  # a different batch size: N is symbolic
     model.eval()
     np.testing.assert_allclose(out, model(X[:3]).numpy(), atol=1e-5)
+    assert out.shape == model(X[:3]).shape
 
 
 def test_every_layer_in_nn_has_a_converter_or_is_a_loss():

@@ -50,9 +50,7 @@ class Sequential(Module):
         return self.layers[index]
 
     def config(self):
-        if self._names is not None:
-            return {"layers": list(self.layers), "names": list(self._names)}
-        return {"layers": list(self.layers)}
+        return {"layers": list(self.layers), "names": [name for name, _ in self.named_children()]}
 
     @classmethod
     def from_config(cls, config):

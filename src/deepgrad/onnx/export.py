@@ -3,17 +3,23 @@
 Each layer class has one entry in CONVERTERS: a function (builder, module, x) -> output name that
 appends the layer's nodes and initialisers. Containers (Sequential, MLP, Residual, DenseBlock)
 recurse; Dropout is the identity and BatchNorm uses its running statistics, as in eval(). A new
-layer (Conv, pooling) needs one entry. Inputs have a symbolic batch dimension "N".
+layer needs one entry. Inputs have a symbolic batch dimension "N". Adaptive average pooling
+exports when each output bin is a whole window (global, or sizes that divide evenly).
 """
 
 import math
 
 import numpy as np
 
+from deepgrad.engine import conv as C
 from deepgrad.nn import activation as A
+from deepgrad.nn import pooling as P
 from deepgrad.nn.batchnorm import BatchNorm1d
+from deepgrad.nn.conv import Conv1d, Conv2d
+from deepgrad.nn.convnet import ConvNet
 from deepgrad.nn.dense import DenseBlock
 from deepgrad.nn.dropout import Dropout
+from deepgrad.nn.flatten import Flatten, Unflatten
 from deepgrad.nn.layernorm import LayerNorm
 from deepgrad.nn.linear import Linear
 from deepgrad.nn.mlp import MLP
@@ -37,9 +43,10 @@ def _onnx():
 class Builder:
     """Collects nodes and initialisers with fresh names."""
 
-    def __init__(self, dtype):
+    def __init__(self, dtype, rank):
         self.onnx, self.helper, self.numpy_helper = _onnx()
         self.nodes, self.initializers, self.dtype, self._count = [], [], dtype, 0
+        self.rank = rank  # of the model's input: ConvNet reshapes flat (N, F) rows as its forward
 
     def name(self, hint):
         self._count += 1
@@ -108,9 +115,67 @@ def _dense(b, m, x):
     return features
 
 
-def _step(b, m, x):
-    return b.op("Cast", b.op("Greater", x, b.constant("zero", np.array(0.0))),
-                to=b.helper.np_dtype_to_tensor_dtype(np.dtype(b.dtype)))
+def _step(b, m, x):  # 1 where x > 0, at_zero where x == 0
+    to = b.helper.np_dtype_to_tensor_dtype(np.dtype(b.dtype))
+    zero = b.constant("zero", np.array(0.0))
+    at_zero = b.op("Mul", b.op("Cast", b.op("Equal", x, zero), to=to),
+                   b.constant("at_zero", np.array(m.at_zero)))
+    return b.op("Add", b.op("Cast", b.op("Greater", x, zero), to=to), at_zero)
+
+
+def _pads(pairs):
+    """[(before, after) per spatial dim] -> ONNX's pads: every before, then every after."""
+    return [lo for lo, _ in pairs] + [hi for _, hi in pairs]
+
+
+def _conv(b, m, x):
+    pads = C._conv_padding(m.padding, m.kernel_size, m.stride, m.dilation, type(m).__name__)
+    inputs = [x, b.constant("weight", m.weight.data)]
+    if m.bias is not None:
+        inputs.append(b.constant("bias", m.bias.data))
+    return b.op("Conv", *inputs, kernel_shape=list(m.kernel_size), strides=list(m.stride),
+                dilations=list(m.dilation), group=m.groups, pads=_pads(pads))
+
+
+def _pool(op_type, dims, **attributes):
+    def rule(b, m, x):
+        kernel = C._tuple(m.kernel_size, dims, "kernel_size")
+        stride = kernel if m.stride is None else C._tuple(m.stride, dims, "stride")
+        pads = _pads(C._pairs(m.padding, dims))
+        return b.op(op_type, x, kernel_shape=list(kernel), strides=list(stride), pads=pads,
+                    **attributes)
+    return rule
+
+
+def _adaptive(dims):
+    def rule(b, m, x):
+        sizes = C._tuple(m.output_size, dims, "output_size")
+        if all(s == 1 for s in sizes):
+            return b.op("GlobalAveragePool", x)
+        raise TypeError(f"onnx.export: {type(m).__name__}(output_size={m.output_size}) exports "
+                        "only as global pooling (output_size 1); use AvgPool with a window")
+    return rule
+
+
+def _flatten(b, m, x):
+    if (m.start_dim, m.end_dim) != (1, -1):
+        raise TypeError(f"onnx.export: Flatten exports with start_dim=1, end_dim=-1, got "
+                        f"{m.start_dim}, {m.end_dim}")
+    return b.op("Flatten", x, axis=1)
+
+
+def _unflatten(b, m, x):  # (N, F) -> (N, *sizes): the rows ConvNet and CSV files give
+    if m.dim not in (1, -1):
+        raise TypeError(f"onnx.export: Unflatten exports for dim 1 of (N, F) rows, got dim {m.dim}")
+    return b.op("Reshape", x, b.constant("shape", np.array([0, *m.unflattened_size], np.int64)))
+
+
+def _convnet(b, m, x):
+    if b.rank == 2:
+        x = b.op("Reshape", x, b.constant("shape", np.array([0, *m.input_shape], np.int64)))
+    for layer in m.convs:
+        x = b.op("Relu", _conv(b, layer, x))
+    return _linear(b, m.linear, b.op("Flatten", x, axis=1))
 
 
 CONVERTERS = {
@@ -133,6 +198,17 @@ CONVERTERS = {
     MLP: lambda b, m, x: _chain(b, m.layers, x),
     Residual: lambda b, m, x: b.op("Add", x, convert(b, m.block, x)),
     DenseBlock: _dense,
+    Conv1d: _conv,
+    Conv2d: _conv,
+    P.MaxPool1d: _pool("MaxPool", 1),
+    P.MaxPool2d: _pool("MaxPool", 2),
+    P.AvgPool1d: _pool("AveragePool", 1, count_include_pad=1),
+    P.AvgPool2d: _pool("AveragePool", 2, count_include_pad=1),
+    P.AdaptiveAvgPool1d: _adaptive(1),
+    P.AdaptiveAvgPool2d: _adaptive(2),
+    Flatten: _flatten,
+    Unflatten: _unflatten,
+    ConvNet: _convnet,
 }
 
 
@@ -154,7 +230,7 @@ def export(model, example_input, path):
     if x.ndim < 1 or x.dtype.kind != "f":
         raise ValueError(f"onnx.export: example_input must be a floating array with a batch "
                          f"dimension, got dtype {x.dtype} and shape {x.shape}")
-    builder = Builder(x.dtype)
+    builder = Builder(x.dtype, x.ndim)
     out = convert(builder, model, "input")
     elem = helper.np_dtype_to_tensor_dtype(x.dtype)
     was_training = model.training

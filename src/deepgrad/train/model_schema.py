@@ -87,6 +87,18 @@ def list_of(item, min_length=0):
     return check
 
 
+def optional(check):
+    """A check: null, or a value passing `check`."""
+    return lambda value, where, depth: None if value is None else check(value, where, depth)
+
+
+def STRING(value, where, depth):
+    """A check: a JSON string."""
+    if not isinstance(value, str):
+        _fail(where, f"must be a string, got {type(value).__name__} {value!r:.40}")
+    return value
+
+
 def MODULE(value, where, depth):
     """A check: a nested module description; gives its {key: shape} (or UNKNOWN)."""
     return module_shapes(value, where, depth + 1)
@@ -96,6 +108,21 @@ def MODULES(value, where, depth):
     """A check: a list of module descriptions; gives their {key: shape}s (or UNKNOWN)."""
     shapes = list_of(MODULE)(value, where, depth)
     return UNKNOWN if any(s is UNKNOWN for s in shapes) else shapes
+
+
+def NAMED_MODULES(value, where, depth):
+    """A check: an object {name: module description}; gives {name: {key: shape}} (or UNKNOWN)."""
+    if not isinstance(value, dict):
+        _fail(where, f"must be an object of modules, got {type(value).__name__}")
+    shapes = {name: MODULE(v, f"{where}.{name}", depth) for name, v in value.items()}
+    return UNKNOWN if any(s is UNKNOWN for s in shapes.values()) else shapes
+
+
+def sizes(low):
+    """A check: an integer >= low, or a list of them (PyTorch's int-or-tuple size arguments)."""
+    one = integer(low)
+    return lambda value, where, depth: (list_of(one, 1) if isinstance(value, list) else one)(
+        value, where, depth)
 
 
 BOOL = choice((True, False))
@@ -130,7 +157,7 @@ def _mlp(c):
         for width in hidden:
             layer = _linear(last, width, bias)
             if c["skip"] == "residual" and width == last:
-                shapes.update(_prefixed(f"layers.{index}.block.layers.0", layer))
+                shapes.update(_prefixed(f"layers.{index}.block.0", layer))
                 index += 1
             else:
                 shapes.update(_prefixed(f"layers.{index}", layer))
@@ -138,6 +165,33 @@ def _mlp(c):
             last = width
     shapes.update(_prefixed(f"layers.{index}", _linear(last, widths[-1], bias)))
     return shapes
+
+
+def _children(named_shapes):
+    """{child name: its {key: shape}} -> the parent's {key: shape} (PyTorch's dotted keys)."""
+    return {key: shape for name, child in named_shapes.items()
+            for key, shape in _prefixed(name, child).items()}
+
+
+def _conv(c):
+    weight = (c["out_channels"], c["in_channels"] // c["groups"], *c["kernel_size"])
+    return {"weight": weight, **({"bias": (c["out_channels"],)} if c["bias"] else {})}
+
+
+def _convnet(c):
+    """The keys ConvNet.__init__ creates: convs.i (stride, padding k // 2 by default), linear."""
+    spatial, widths, shapes = c["input_shape"][1:], [c["input_shape"][0], *c["channels"]], {}
+    if len(c["kernel_size"]) != len(c["channels"]):
+        _fail("architecture", "of ConvNet needs one kernel_size per channel count")
+    for i, (a, b, k) in enumerate(zip(widths, widths[1:], c["kernel_size"])):
+        shapes.update(_prefixed(f"convs.{i}", {"weight": (b, a) + (k,) * len(spatial),
+                                               "bias": (b,)}))
+        pad = k // 2 if c["padding"] is None else c["padding"]
+        spatial = [(n + 2 * pad - k) // c["stride"] + 1 for n in spatial]
+        if min(spatial) < 1:
+            _fail("architecture", "of ConvNet shrinks its input to nothing")
+    features = widths[-1] * math.prod(spatial)
+    return {**shapes, **_prefixed("linear", _linear(features, c["outputs"], True))}
 
 
 def _affine(shape, present):
@@ -153,23 +207,47 @@ ARCHITECTURES = {
     "DenseBlock": Architecture({"in_features": POSITIVE, "widths": list_of(POSITIVE),
                                 "activation": choice(ACTIVATIONS), "bias": BOOL,
                                 "init": choice(INIT_SCHEMES)}, _dense_block),
-    "Sequential": Architecture({"layers": MODULES}, lambda c: {
-        key: shape for i, child in enumerate(c["layers"])
-        for key, shape in _prefixed(f"layers.{i}", child).items()}),
+    "Sequential": Architecture({"layers": MODULES, "names": list_of(STRING)}, lambda c: _children(
+        dict(zip(c["names"], c["layers"])))),
+    "ModuleList": Architecture({"modules": MODULES}, lambda c: _children(
+        {str(i): child for i, child in enumerate(c["modules"])})),
+    "ModuleDict": Architecture({"modules": NAMED_MODULES}, lambda c: _children(c["modules"])),
     "Residual": Architecture({"block": MODULE}, lambda c: _prefixed("block", c["block"])),
+    **{name: Architecture({"in_channels": POSITIVE, "out_channels": POSITIVE,
+                           "kernel_size": list_of(POSITIVE, 1), "stride": list_of(POSITIVE, 1),
+                           "padding": lambda v, w, d: choice(("same", "valid"))(v, w, d)
+                           if isinstance(v, str) else list_of(integer(0), 1)(v, w, d),
+                           "dilation": list_of(POSITIVE, 1), "groups": POSITIVE, "bias": BOOL,
+                           "init": choice(("pytorch", "he"))}, _conv)
+       for name in ("Conv1d", "Conv2d")},
+    "ConvNet": Architecture({"input_shape": list_of(POSITIVE, 2), "channels": list_of(POSITIVE, 1),
+                             "kernel_size": list_of(POSITIVE, 1), "outputs": POSITIVE,
+                             "stride": POSITIVE, "padding": optional(integer(0)),
+                             "init": choice(("pytorch", "he"))}, _convnet),
+    **{name: Architecture({"kernel_size": sizes(1), "stride": optional(sizes(1)),
+                           "padding": sizes(0)})
+       for name in ("MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d")},
+    **{name: Architecture({"output_size": sizes(1)})
+       for name in ("AdaptiveAvgPool1d", "AdaptiveAvgPool2d")},
+    "Flatten": Architecture({"start_dim": integer(-MAX_DEPTH, MAX_DEPTH),
+                             "end_dim": integer(-MAX_DEPTH, MAX_DEPTH)}),
+    "Unflatten": Architecture({"dim": integer(-MAX_DEPTH, MAX_DEPTH),
+                               "unflattened_size": list_of(integer(-1), 1)}),
     "Standardize": Architecture({"num_features": POSITIVE, "inverse": BOOL}, lambda c: {
         "mean": (c["num_features"],), "std": (c["num_features"],)}),
     "BatchNorm1d": Architecture(
         {"num_features": POSITIVE, "eps": number(0), "momentum": number(0, 1), "affine": BOOL},
         lambda c: {**_affine((c["num_features"],), c["affine"]),
-                   "running_mean": (c["num_features"],), "running_var": (c["num_features"],)}),
+                   "running_mean": (c["num_features"],), "running_var": (c["num_features"],),
+                   "num_batches_tracked": ()}),
     "LayerNorm": Architecture(
         {"normalized_shape": list_of(POSITIVE, 1), "eps": number(0), "elementwise_affine": BOOL},
         lambda c: _affine(tuple(c["normalized_shape"]), c["elementwise_affine"])),
     "Dropout": Architecture({"p": number(0, 1)}),
     "LeakyReLU": Architecture({"negative_slope": number()}),
+    "Step": Architecture({"at_zero": number()}),
     **{name: Architecture({}) for name in
-       ("ReLU", "Sigmoid", "Tanh", "Softplus", "GELU", "Identity", "Step", "Sign")},
+       ("ReLU", "Sigmoid", "Tanh", "Softplus", "GELU", "SiLU", "Identity", "Sign")},
 }
 
 
@@ -197,18 +275,6 @@ def module_shapes(description, where="architecture", depth=0):
     if any(value is UNKNOWN for value in checked.values()):
         return UNKNOWN
     return ARCHITECTURES[name].shapes(checked)
-
-
-def optional(check):
-    """A check: null, or a value passing `check`."""
-    return lambda value, where, depth: None if value is None else check(value, where, depth)
-
-
-def STRING(value, where, depth):
-    """A check: a JSON string."""
-    if not isinstance(value, str):
-        _fail(where, f"must be a string, got {type(value).__name__} {value!r:.40}")
-    return value
 
 
 def LABEL(value, where, depth):
