@@ -1,4 +1,5 @@
-"""The ``deepgrad`` command: ``train``, ``predict`` (deepgrad.train) and ``lab``, ``report`` (deepgrad.lab)."""
+"""The ``deepgrad`` command: ``train``, ``predict`` (deepgrad.train), ``lab``, ``report``
+(deepgrad.lab), ``export`` (deepgrad.onnx), ``playground`` and ``sweep``."""
 
 from __future__ import annotations
 
@@ -8,17 +9,19 @@ import sys
 
 def build_parser() -> argparse.ArgumentParser:
     from deepgrad.lab.command import add_commands as add_lab_commands
+    from deepgrad.onnx.command import add_commands as add_export_commands
     from deepgrad.playground.command import add_commands as add_playground_commands
+    from deepgrad.sweep.command import add_commands as add_sweep_commands
     from deepgrad.train.command import add_commands as add_train_commands
 
     parser = argparse.ArgumentParser(
-        prog="deepgrad", description="Train MLPs and run the lab's experiments.")
+        prog="deepgrad", description="Train MLPs and CNNs, run the lab's experiments, the playground and sweeps.")
     sub = parser.add_subparsers(dest="command", required=True)
     add_train_commands(sub)
     add_lab_commands(sub)
-    __import__("deepgrad.onnx.command", fromlist=["add_commands"]).add_commands(sub)
+    add_export_commands(sub)
     add_playground_commands(sub)
-    __import__("deepgrad.sweep.command").sweep.command.add_commands(sub)
+    add_sweep_commands(sub)
     return parser
 
 
