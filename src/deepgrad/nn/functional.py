@@ -88,7 +88,10 @@ def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
     if t.shape != tuple(logits.shape):
         raise ValueError(f"binary_cross_entropy_with_logits: target shape {t.shape} does not "
                          f"match logits shape {tuple(logits.shape)}")
-    t = t.astype(logits.dtype, copy=False)
+    if isinstance(target, Tensor):  # keep the tensor: a target that requires grad gets one
+        t = target if target.dtype == logits.dtype else dg.astype(target, logits.dtype)
+    else:
+        t = t.astype(logits.dtype, copy=False)
     return dg.binary_cross_entropy_with_logits(logits, t, reduction=reduction)
 
 
