@@ -12,7 +12,7 @@ from .engine.primitives import (
     max, maximum, mean, min, minimum, mse_loss, mul, neg, pad, pow, relu, reshape, sigmoid, sign, sin,
     softmax, softplus, sqrt, stack, sub, sum, tanh, transpose, var, where,
 )
-from .engine.tensor import Tensor, get_default_dtype, set_default_dtype, tensor
+from .engine.tensor import Tensor, as_tensor, from_numpy, get_default_dtype, set_default_dtype, tensor
 from .engine.testing import check_adjoint, check_grads, gradcheck
 from .engine.transforms import (
     checkpoint, grad, hessian, hvp, jacfwd, jacrev, jvp, linearize, ravel_parameters,

@@ -932,8 +932,45 @@ cross_entropy_prim = Primitive(
 )
 
 
+def _check_reduction(name, reduction):
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _check_class_target(name, logits, target):
+    """Integer labels (N,) in [0, C), or float probabilities (N, C), for logits (N, C)."""
+    z, t = np.asarray(_data(logits)), np.asarray(_data(target))
+    if z.ndim != 2:
+        raise ShapeError(f"{name}: logits must have shape (N, C), got shape {z.shape}")
+    n, c = z.shape
+    if t.dtype.kind == "f":
+        if t.shape != z.shape:
+            raise TypeError(f"{name}: a float target is read as class probabilities of shape "
+                            f"{z.shape}, got shape {t.shape}; class labels must be integers "
+                            f"(target.astype(np.int64))")
+        return
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"{name}: target must hold integer class labels or float probabilities, "
+                        f"got dtype {t.dtype}")
+    if t.shape != (n,):
+        raise ShapeError(f"{name}: target must hold {n} labels of shape ({n},), got shape {t.shape}")
+    from .compile import validation
+
+    with validation():  # a check that raises, not a branch: compiled replays skip it
+        bad = n and (np.minimum.reduce(t) < 0 or np.maximum.reduce(t) >= c)
+    if bad:
+        raise ValueError(f"{name}: target labels must be in [0, {c}) for {c} classes, got values "
+                         f"from {t.min()} to {t.max()}")
+
+
 def cross_entropy(logits, target, reduction="mean"):
-    """Softmax cross-entropy of logits (N, C) with integer labels (N,) or probabilities (N, C)."""
+    """Softmax cross-entropy of logits (N, C) with integer labels (N,) or probabilities (N, C).
+
+    Validated as ``nn.functional.cross_entropy``: labels outside [0, C) (-1 included), float
+    targets that are not (N, C) probabilities and labels of another shape raise, naming target.
+    """
+    _check_reduction("cross_entropy", reduction)
+    _check_class_target("cross_entropy", logits, target)
     return cross_entropy_prim(logits, target, reduction=reduction)
 
 
@@ -971,7 +1008,12 @@ bce_with_logits_prim = Primitive(
 
 
 def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
-    """Sigmoid + binary cross-entropy in one stable step (as PyTorch's)."""
+    """Sigmoid + binary cross-entropy in one stable step (as PyTorch's); shapes must match."""
+    _check_reduction("binary_cross_entropy_with_logits", reduction)
+    if np.shape(_data(target)) != np.shape(_data(logits)):
+        raise ShapeError(f"binary_cross_entropy_with_logits: target has shape "
+                         f"{np.shape(_data(target))} but logits have shape "
+                         f"{np.shape(_data(logits))}; they must match (no broadcasting)")
     return bce_with_logits_prim(logits, target, reduction=reduction)
 
 

@@ -8,6 +8,7 @@ import numpy as np
 
 import deepgrad as dg
 from deepgrad.engine.compile import validation
+from deepgrad.engine.primitives import cross_entropy_prim
 from deepgrad.engine.primitives import mse_loss as fused_mse_loss
 from deepgrad.engine.tensor import Tensor
 
@@ -70,7 +71,7 @@ def cross_entropy(logits, target, reduction="mean"):
                              f"{tuple(logits.shape)}; they must match")
     else:
         _check_labels("cross_entropy", logits, t)
-    return dg.cross_entropy(logits, target, reduction=reduction)
+    return cross_entropy_prim(logits, target, reduction=reduction)  # validated above
 
 
 def nll_loss(log_probs, target, reduction="mean"):
