@@ -5,6 +5,7 @@ of JAX, and (in subpackages) the MLP and its practice and the lab of the lecture
 """
 
 from .engine.allocator import keep_freed_memory
+from .engine.anomaly import AnomalyError, detect_anomaly
 from .engine.graph import enable_grad, is_grad_enabled, no_grad, ShapeError
 from .engine.primitives import (
     abs, add, astype, binary_cross_entropy_with_logits, broadcast_to, clip, concatenate, cos,

@@ -10,22 +10,11 @@ import argparse
 import random
 import sys
 import time
-import warnings
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
-
-def _worker(n, seed):
-    warnings.simplefilter("ignore", RuntimeWarning)
-    from fuzz.runner import STATS, fuzz
-
-    failure = None
-    try:
-        fuzz(n, seed=seed)
-    except Exception as e:  # noqa: BLE001  (hypothesis has printed the shrunk program)
-        failure = f"{type(e).__name__}: {e}"
-    return dict(STATS), failure
+from fuzz.runner import summary, worker
 
 
 def main(argv=None):
@@ -40,9 +29,7 @@ def main(argv=None):
     start = time.perf_counter()
     share = [args.programs // args.jobs + (k < args.programs % args.jobs) for k in range(args.jobs)]
     with ProcessPoolExecutor(args.jobs, mp_context=get_context("spawn")) as pool:
-        results = list(pool.map(_worker, share, [seed + k for k in range(args.jobs)]))
-    from fuzz.runner import summary
-
+        results = list(pool.map(worker, share, [seed + k for k in range(args.jobs)]))
     total = {"programs": 0, "comparisons": 0, "deepgrad_wrong": 0, "unsettled": 0,
              "torch_wrong": Counter()}
     for stats, _ in results:

@@ -4,7 +4,9 @@ Modes: the value, ``backward()`` (leaf ``.grad``), double backward (``create_gra
 gradient of <grad, w>), ``vjp``, ``jvp``, ``hvp`` and ``hessian`` (small inputs only) of
 F = <f(x), u>. u and w are drawn from the program's seed. Where deepgrad and PyTorch disagree,
 JAX computes the same mode: if JAX agrees with deepgrad, PyTorch is wrong there ("torch" side,
-see docs/conventions.md for the known cases); otherwise the mismatch is deepgrad's.
+see docs/conventions.md for the known cases). Where both references give NaN and deepgrad a
+finite number (their 0 * inf from masking by multiplication, e.g. the gradient of sqrt(max(x)))
+central differences decide first-order modes. Otherwise the mismatch is deepgrad's.
 
 Agreement: same shape; entries non-finite on both sides agree (inf against nan there is the order
 of a formula); otherwise both finite and |a - b| <= ATOL + RTOL (|b| + max |b|), the max over the whole
@@ -87,6 +89,11 @@ def deepgrad_mode(mode, f, inputs, u, w):
 # --------------------------------------------------------------------------- PyTorch
 
 
+def _np(t):
+    """A torch result as an ndarray (torch's ZeroTensor crashes ``.numpy(force=True)``)."""
+    return np.zeros(tuple(t.shape)) if t._is_zerotensor() else t.detach().numpy().copy()
+
+
 def torch_mode(mode, ref, inputs, u, w):
     fn = lambda *xs: ref(TORCH, *xs)
     n = len(inputs)
@@ -96,26 +103,26 @@ def torch_mode(mode, ref, inputs, u, w):
         ts = [t.clone().requires_grad_() for t in tin]
         y = fn(*ts)
         if mode == "value":
-            return [y.numpy(force=True)]
+            return [_np(y)]
         gs = torch.autograd.grad(y, ts, tu, allow_unused=True, create_graph=True)
         if mode == "backward":
-            return [np.zeros(t.shape) if g is None else g.numpy(force=True) for t, g in zip(ts, gs)]
+            return [np.zeros(t.shape) if g is None else _np(g) for t, g in zip(ts, gs)]
         terms = [(g * wi).sum() for g, wi in zip(gs, tw) if g is not None and g.requires_grad]
         if not terms:
             return [np.zeros(t.shape) for t in ts]
         second = torch.autograd.grad(sum(terms[1:], terms[0]), ts, allow_unused=True)
-        return [np.zeros(t.shape) if g is None else g.numpy(force=True) for t, g in zip(ts, second)]
+        return [np.zeros(t.shape) if g is None else _np(g) for t, g in zip(ts, second)]
     if mode == "vjp":
-        return [g.numpy(force=True) for g in torch.func.vjp(fn, *tin)[1](tu)]
+        return [_np(g) for g in torch.func.vjp(fn, *tin)[1](tu)]
     if mode == "jvp":
-        return [torch.func.jvp(fn, tuple(tin), tw)[1].numpy(force=True)]
+        return [_np(torch.func.jvp(fn, tuple(tin), tw)[1])]
     F = lambda *xs: (fn(*xs) * tu).sum()
     nums = tuple(range(n))
     if mode == "hvp":  # reverse-over-reverse (torch.func's jvp of grad costs 4x as much)
         hv = torch.autograd.functional.hvp(F, tuple(tin), tw)[1]
-        return [t.numpy(force=True) for t in hv]
+        return [_np(t) for t in hv]
     H = torch.func.hessian(F, nums)(*tin)
-    return [H[i][j].numpy(force=True) for i in range(n) for j in range(n)]
+    return [_np(H[i][j]) for i in range(n) for j in range(n)]
 
 
 # --------------------------------------------------------------------------- JAX (the arbiter)
@@ -184,12 +191,46 @@ def check(f, ref, inputs, seed=0):
         arbiter = jax_mode(mode, ref, inputs, u, w)
         if _all_agree(mine, arbiter):
             result["torch_wrong"].append(mode if theirs is not None else f"{mode} (torch raised)")
+        elif theirs is not None and _nan_on_both_references(mine, theirs, arbiter) and (
+                mode not in ("backward", "vjp") or _finite_differences_agree(f, inputs, u, mine)):
+            result["torch_wrong"].append(f"{mode} (NaN from 0 * inf in PyTorch and JAX)")
         elif theirs is not None and not _all_agree(theirs, arbiter) and _same_finiteness(
                 mine, theirs, arbiter):
             result["unsettled"].append(mode)  # the references disagree too: round-off decides
         else:
             result["deepgrad_wrong"].append((mode, _describe(mine, theirs, arbiter)))
     return result
+
+
+def _nan_on_both_references(mine, torch_out, jax_out):
+    """Where deepgrad disagrees, it is finite and both references are NaN (masking by
+    multiplication, 0 * inf, in their rules); everywhere else all three agree."""
+    for a, b, c in zip(mine, torch_out, jax_out):
+        a, b, c = (np.asarray(v, dtype=np.float64) for v in (a, b, c))
+        if a.shape != b.shape or a.shape != c.shape:
+            return False
+        both_nan = np.isnan(b) & np.isnan(c) & np.isfinite(a)
+        rest = ~both_nan
+        if not agree(a[rest], b[rest]):
+            return False
+    return True
+
+
+def _finite_differences_agree(f, inputs, u, mine, h=1e-6):
+    """Central differences of <f(x), u> at the entries where deepgrad's gradient is finite."""
+    def F(xs):
+        with dg.no_grad():
+            return float(np.sum(f(*[dg.tensor(x) for x in xs]).data * u))
+
+    for k, (x, g) in enumerate(zip(inputs, mine)):
+        for idx in zip(*np.nonzero(np.isfinite(g))):
+            hi, lo = [a.copy() for a in inputs], [a.copy() for a in inputs]
+            hi[k][idx] += h
+            lo[k][idx] -= h
+            fd = (F(hi) - F(lo)) / (2 * h)
+            if not np.isfinite(fd) or abs(fd - g[idx]) > 1e-4 * (1 + abs(fd)):
+                return False
+    return True
 
 
 def _same_finiteness(*sides):

@@ -66,3 +66,16 @@ def summary(stats=STATS):
     for (mode, prims), count in sorted(stats["torch_wrong"].items()):
         lines.append(f"  torch wrong x{count}: {mode} of a program over {prims}")
     return "\n".join(lines)
+
+
+def worker(n, seed):
+    """One process of ``python -m fuzz``: (its STATS, the failure or None)."""
+    import warnings
+
+    warnings.simplefilter("ignore", RuntimeWarning)
+    failure = None
+    try:
+        fuzz(n, seed=seed)
+    except Exception as e:  # noqa: BLE001  (hypothesis has printed the shrunk program)
+        failure = f"{type(e).__name__}: {e}"
+    return dict(STATS), failure

@@ -53,6 +53,7 @@ import warnings
 import numpy as np
 
 from . import graph
+from .anomaly import Anomaly
 from .tensor import Tensor
 
 _active = None  # the Trace being recorded, else None
@@ -603,8 +604,8 @@ class CompiledStep:
         self._warned = set()
 
     def __call__(self, *args):
-        if self.fallback_reason is not None:
-            return self.step_fn(*args)
+        if self.fallback_reason is not None or isinstance(graph.tracer, Anomaly):
+            return self.step_fn(*args)  # under detect_anomaly every op must be seen: eager
         if self._replay is None:
             return self._trace(args)
         out = self._replay(*args)

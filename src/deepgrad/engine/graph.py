@@ -56,11 +56,12 @@ class Node:
 
     ``inputs`` holds the input Tensors (and constants) until backward frees it, ``arrays`` the
     values the forward saw (what the VJP rules read: no unwrapping per backward); ``diff`` the
-    positions of the inputs that require grad; ``seq`` a creation counter. Inputs always exist
+    positions of the inputs that require grad; ``seq`` a creation counter (``origin``: the source
+    line and module, set only under detect_anomaly). Inputs always exist
     before the node that uses them, so creation order is a topological order of the graph.
     """
 
-    __slots__ = ("prim", "inputs", "arrays", "params", "diff", "seq")
+    __slots__ = ("prim", "inputs", "arrays", "params", "diff", "seq", "origin")
     _counter = itertools.count()
 
     def __init__(self, prim, inputs, arrays, params, diff):
@@ -234,7 +235,8 @@ def _check_gradient(root: Tensor, gradient, create_graph):
     return g.data.astype(root.dtype, copy=False)
 
 
-def run_backward(roots, cotangents, inputs=None, retain_graph=False, create_graph=False):
+def run_backward(roots, cotangents, inputs=None, retain_graph=False, create_graph=False,
+                 check=None):
     """The backward pass shared by ``Tensor.backward`` and the functional transforms.
 
     ``roots`` and ``cotangents`` are parallel lists (cotangents ndarrays or Tensors). Without
@@ -242,7 +244,8 @@ def run_backward(roots, cotangents, inputs=None, retain_graph=False, create_grap
     Tensors), the walk stops at them, only the part of the graph that reaches them is visited,
     no ``.grad`` is touched, and their gradients are returned (None where unreachable), as
     ``torch.autograd.grad``. ``create_graph=None`` records the backward pass only when its
-    result can be differentiated again from outside (see ``_outer_dependence``).
+    result can be differentiated again from outside (see ``_outer_dependence``). ``check(node,
+    g, pending)`` runs after each node's rules (detect_anomaly).
     """
     if tracer is not None:
         return tracer.backward(roots, cotangents, inputs, retain_graph, create_graph)
@@ -289,6 +292,8 @@ def run_backward(roots, cotangents, inputs=None, retain_graph=False, create_grap
             if _modified:
                 _check_unmodified(node, t)
             _propagate(node, t, g, d, tensor_mode, pending, keep)
+            if check is not None:
+                check(node, g, pending)
             if not retain_graph:
                 node.inputs = node.arrays = None
     finally:

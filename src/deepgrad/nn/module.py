@@ -13,6 +13,7 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
+from deepgrad.engine import anomaly
 from deepgrad.engine.compile import effect
 from deepgrad.engine.tensor import Tensor
 from deepgrad.nn.parameter import Parameter
@@ -43,7 +44,10 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward")
 
     def __call__(self, *args):
-        return self.forward(*args)
+        if anomaly.names is None:  # detect_anomaly off: nothing else on this path
+            return self.forward(*args)
+        with anomaly.module_scope(self):
+            return self.forward(*args)
 
     # ------------------------------------------------------------------ walking attributes
     def named_children(self):

@@ -5,6 +5,7 @@ optimizer step (the update rule is the optimizer's). Every epoch is logged in a 
 """
 
 import time
+from contextlib import nullcontext
 
 import numpy as np
 
@@ -23,7 +24,7 @@ EVAL_BATCH = 4096
 
 
 def fit(model, loss_fn, optimizer, train, val=None, epochs=10, batch_size=32, scheduler=None,
-        callbacks=(), progress=True, seed=None):
+        callbacks=(), progress=True, seed=None, detect_anomaly=False):
     """Train `model` to minimise `loss_fn(model(x), y)` (a mean over the batch) with `optimizer`.
 
     train, val: (X, y) pairs of arrays, or DataLoaders (then batch_size does not apply). Each
@@ -33,6 +34,7 @@ def fit(model, loss_fn, optimizer, train, val=None, epochs=10, batch_size=32, sc
     (loss without val). seed: calls deepgrad.manual_seed(seed) first, so shuffling and dropout
     repeat. Ctrl-C finishes the current step and returns the History so far (interrupted=True);
     callbacks still run their on_train_end (EarlyStopping restores the best weights).
+    detect_anomaly: train under deepgrad.detect_anomaly() (the first NaN/inf raises, saying where).
     """
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
         raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
@@ -48,7 +50,7 @@ def fit(model, loss_fn, optimizer, train, val=None, epochs=10, batch_size=32, sc
     for callback in callbacks:
         callback.on_train_begin(model)
     bar = progress_bar(epochs, progress)
-    with StopOnInterrupt() as interrupt:
+    with StopOnInterrupt() as interrupt, dg.detect_anomaly() if detect_anomaly else nullcontext():
         for epoch in range(1, epochs + 1):
             start, lr = time.perf_counter(), optimizer.param_groups[0]["lr"]
             model.train()
