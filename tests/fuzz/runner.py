@@ -77,5 +77,6 @@ def worker(n, seed):
     try:
         fuzz(n, seed=seed)
     except Exception as e:  # noqa: BLE001  (hypothesis has printed the shrunk program)
-        failure = f"{type(e).__name__}: {e}"
+        notes = "\n".join(getattr(e, "__notes__", []))  # hypothesis puts the program there
+        failure = f"{type(e).__name__}: {e}\n{notes}"
     return dict(STATS), failure
