@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 JOBS   ?= 2
 
-.PHONY: demo test bench lint docs clean
+.PHONY: demo test fuzz bench lint docs clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ test: $(VENV)/.installed-test
 	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
 		echo "make test: no chromium found: the playground's browser tests (tests/playground/test_browser.py) are skipped"
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest -n $(JOBS) tests
+
+# The standing differential fuzzer: 20,000 random programs against PyTorch and JAX; the seed is
+# printed first (SEED=... to repeat a run).
+fuzz: $(VENV)/.installed-test
+	cd tests && OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 ../$(PY) -m fuzz --programs 20000 \
+		--jobs $(JOBS) $(if $(SEED),--seed $(SEED),)
 
 bench: $(VENV)/.installed-bench
 	$(PY) -m benchmarks.run

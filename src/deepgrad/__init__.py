@@ -5,6 +5,7 @@ of JAX, and (in subpackages) the MLP and its practice and the lab of the lecture
 """
 
 from .engine.allocator import keep_freed_memory
+from .engine.anomaly import AnomalyError, detect_anomaly
 from .engine.conv import conv1d, conv2d, flatten, unflatten  # noqa: F401  (as torch.*)
 from .engine.graph import enable_grad, is_grad_enabled, no_grad, ShapeError
 from .engine.primitives import (
@@ -26,7 +27,7 @@ from .engine.torch_names import (
     bool, device, double, float, float16, float32, float64, half, int, int8, int16, int32, int64,
     long, short, uint8,
 )
-from .engine.tensor import Tensor, get_default_dtype, set_default_dtype, tensor
+from .engine.tensor import Tensor, as_tensor, from_numpy, get_default_dtype, set_default_dtype, tensor
 from .engine.testing import check_adjoint, check_grads, gradcheck
 from .engine.transforms import (
     checkpoint, grad, hessian, hvp, jacfwd, jacrev, jvp, linearize, ravel_parameters,

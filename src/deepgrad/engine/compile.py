@@ -53,6 +53,7 @@ import warnings
 import numpy as np
 
 from . import graph
+from .anomaly import Anomaly
 from .tensor import Tensor
 
 _active = None  # the Trace being recorded, else None
@@ -495,7 +496,7 @@ def _generate(trace, result_slots, single, rebuild):
                 p = direct[slot.name].name
                 ns["Z" + p] = Tensor._wrap(ns["B" + slot.name])
                 body.append(f"if P{p}.grad is Z{p}:   # still last step's .grad: keep it apart")
-                body.append(f"    P{p}.grad = _wrap(Z{p}.data.copy())")
+                body.append(f"    P{p}._grad = _wrap(Z{p}.data.copy())")
             elif slot.name in direct:
                 del direct[slot.name]
             if line is None:
@@ -515,16 +516,16 @@ def _generate(trace, result_slots, single, rebuild):
             _, pslot, g = inst
             if g.name in direct:
                 body.append(f"if P{pslot.name}.grad is None:   # the leaf's .grad, as eager")
-                body.append(f"    P{pslot.name}.grad = Z{pslot.name}")
+                body.append(f"    P{pslot.name}._grad = Z{pslot.name}")
                 body.append("else:")
-                body.append(f"    P{pslot.name}.grad = _wrap(P{pslot.name}.grad.data + {g.name})")
+                body.append(f"    P{pslot.name}._grad = _wrap(P{pslot.name}.grad.data + {g.name})")
                 continue
             t = f"G{pslot.name}"
             ns[t] = Tensor._wrap(np.empty(pslot.value.shape, pslot.value.dtype))
             body.append(f"if P{pslot.name}.grad is None:   # the leaf's .grad, as eager")
-            body.append(f"    _copyto({t}.data, {g.name}); P{pslot.name}.grad = {t}")
+            body.append(f"    _copyto({t}.data, {g.name}); P{pslot.name}._grad = {t}")
             body.append("else:")
-            body.append(f"    P{pslot.name}.grad = _wrap(P{pslot.name}.grad.data + {g.name})")
+            body.append(f"    P{pslot.name}._grad = _wrap(P{pslot.name}.grad.data + {g.name})")
         elif kind == "effect":
             _, name, label = inst
             body.append(f"{name}()   # {label}()")
@@ -603,8 +604,8 @@ class CompiledStep:
         self._warned = set()
 
     def __call__(self, *args):
-        if self.fallback_reason is not None:
-            return self.step_fn(*args)
+        if self.fallback_reason is not None or isinstance(graph.tracer, Anomaly):
+            return self.step_fn(*args)  # under detect_anomaly every op must be seen: eager
         if self._replay is None:
             return self._trace(args)
         out = self._replay(*args)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import sys
+import weakref
 
 import numpy as np
 
@@ -55,11 +56,12 @@ class Node:
 
     ``inputs`` holds the input Tensors (and constants) until backward frees it, ``arrays`` the
     values the forward saw (what the VJP rules read: no unwrapping per backward); ``diff`` the
-    positions of the inputs that require grad; ``seq`` a creation counter. Inputs always exist
+    positions of the inputs that require grad; ``seq`` a creation counter (``origin``: the source
+    line and module, set only under detect_anomaly). Inputs always exist
     before the node that uses them, so creation order is a topological order of the graph.
     """
 
-    __slots__ = ("prim", "inputs", "arrays", "params", "diff", "seq")
+    __slots__ = ("prim", "inputs", "arrays", "params", "diff", "seq", "origin")
     _counter = itertools.count()
 
     def __init__(self, prim, inputs, arrays, params, diff):
@@ -129,6 +131,37 @@ def apply(prim, *args, **params):
     if has_tangents:
         push_tangents(prim, args, params, result)
     return result
+
+
+# --------------------------------------------------------------------------- version counter
+
+# id(tensor) -> (node seq at its last in-place change, version, weakref): only tensors the Tensor
+# API changed in place are here, so a plain training step pays one empty-dict test per backward.
+_modified = {}
+
+
+def note_inplace(t: Tensor) -> None:
+    """Record that ``t`` was changed in place now: nodes made before it saw its old values."""
+    key = id(t)
+    prev = _modified.get(key)
+    ref = prev[2] if prev is not None else weakref.ref(t, lambda _, key=key: _modified.pop(key, None))
+    _modified[key] = (next(Node._counter), 1 if prev is None else prev[1] + 1, ref)
+
+
+def version_of(t: Tensor) -> int:
+    entry = _modified.get(id(t))
+    return 0 if entry is None else entry[1]
+
+
+def _check_unmodified(node, t):
+    """Raise if ``node``'s output or a saved input was changed in place after the node was made."""
+    for x in (t,) + tuple(node.inputs):
+        entry = _modified.get(id(x)) if isinstance(x, Tensor) else None
+        if entry is not None and entry[0] > node.seq:
+            raise RuntimeError(
+                f"backward: a tensor of shape {x.shape} needed by {node.name}'s gradient was "
+                f"modified by an in-place operation after {node.name} used it (it is now at "
+                f"version {entry[1]}); compute the in-place update after backward, or on a copy")
 
 
 # --------------------------------------------------------------------------- backward
@@ -202,7 +235,8 @@ def _check_gradient(root: Tensor, gradient, create_graph):
     return g.data.astype(root.dtype, copy=False)
 
 
-def run_backward(roots, cotangents, inputs=None, retain_graph=False, create_graph=False):
+def run_backward(roots, cotangents, inputs=None, retain_graph=False, create_graph=False,
+                 check=None):
     """The backward pass shared by ``Tensor.backward`` and the functional transforms.
 
     ``roots`` and ``cotangents`` are parallel lists (cotangents ndarrays or Tensors). Without
@@ -210,7 +244,8 @@ def run_backward(roots, cotangents, inputs=None, retain_graph=False, create_grap
     Tensors), the walk stops at them, only the part of the graph that reaches them is visited,
     no ``.grad`` is touched, and their gradients are returned (None where unreachable), as
     ``torch.autograd.grad``. ``create_graph=None`` records the backward pass only when its
-    result can be differentiated again from outside (see ``_outer_dependence``).
+    result can be differentiated again from outside (see ``_outer_dependence``). ``check(node,
+    g, pending)`` runs after each node's rules (detect_anomaly).
     """
     if tracer is not None:
         return tracer.backward(roots, cotangents, inputs, retain_graph, create_graph)
@@ -254,7 +289,11 @@ def run_backward(roots, cotangents, inputs=None, retain_graph=False, create_grap
                 if inputs is None:
                     _accumulate_leaf(t, g, create_graph)
                 continue
+            if _modified:
+                _check_unmodified(node, t)
             _propagate(node, t, g, d, tensor_mode, pending, keep)
+            if check is not None:
+                check(node, g, pending)
             if not retain_graph:
                 node.inputs = node.arrays = None
     finally:
@@ -348,16 +387,16 @@ def _accumulate_leaf(leaf, g, create_graph):
     if isinstance(g, Tensor):
         if not create_graph:
             g = Tensor._wrap(g.data.copy())
-        leaf.grad = g if leaf.grad is None else leaf.grad + g
+        leaf._grad = g if leaf._grad is None else leaf._grad + g
         return
-    if leaf.grad is None:
+    if leaf._grad is None:
         private = (g.base is None and g.dtype == leaf.data.dtype and g.flags.writeable
                    and sys.getrefcount(g) <= _PRIVATE_REFS)
-        leaf.grad = Tensor._wrap(g if private else g.astype(leaf.data.dtype, copy=True))
-    elif leaf.grad.data.flags.writeable and leaf.grad.data.dtype == g.dtype:
-        leaf.grad.data += g
+        leaf._grad = Tensor._wrap(g if private else g.astype(leaf.data.dtype, copy=True))
+    elif leaf._grad.data.flags.writeable and leaf._grad.data.dtype == g.dtype:
+        leaf._grad.data += g
     else:
-        leaf.grad = Tensor._wrap(leaf.grad.data + g)
+        leaf._grad = Tensor._wrap(leaf._grad.data + g)
 
 
 def backward(root: Tensor, gradient=None, retain_graph=None, create_graph=False):

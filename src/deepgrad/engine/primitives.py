@@ -15,6 +15,7 @@ input's shape in one place (the adjoint of broadcasting is summation).
 
 from __future__ import annotations
 
+import builtins
 import math
 import operator
 
@@ -42,6 +43,26 @@ class Primitive:
 
     def __repr__(self) -> str:
         return f"Primitive({self.name})"
+
+
+def registry() -> dict:
+    """Every public primitive by name: the module-level Primitives of deepgrad.engine's modules.
+
+    A primitive declared at module level in any engine file (this one, or a new one such as a
+    convolution file) joins the registry, and with it the differential fuzzer (tests/fuzz),
+    which fails until the primitive has a fuzz entry. Primitives made at run time
+    (``checkpoint``, custom rules) are not module-level and stay out.
+    """
+    import importlib
+    import pkgutil
+
+    package = importlib.import_module("deepgrad.engine")
+    found = {}
+    for info in pkgutil.walk_packages(package.__path__, "deepgrad.engine."):
+        for value in vars(importlib.import_module(info.name)).values():
+            if isinstance(value, Primitive):
+                found.setdefault(value.name, value)
+    return found
 
 
 class _EveryInput:
@@ -256,12 +277,23 @@ div = Primitive(
          -y * dots[1] / b if dots[1] is not None else None)),
 )
 
+def _pow_da(d, y, a, p):
+    """p a^(p-1), and 0 where a = 0 and p = 0 (d/da a^0 = 0; the formula gives 0 * inf)."""
+    # NOTE: a "double where": the excluded entries are computed on a safe base (1), so no NaN
+    # reaches the derivatives of this rule either (d2/da2 a^1 at 0 is 0, as PyTorch).
+    both = np.logical_and(_data(a == 0), _data(p == 0))
+    return d.where(both, 0.0, p * d.pow(d.where(both, 1.0, a), p - 1))
+
+
+def _pow_dp(d, y, a, p):
+    """a^p log a, and 0 where a = 0 (0^p is constant for p > 0; PyTorch's choice at p <= 0)."""
+    zero = _data(a == 0)
+    return d.where(zero, 0.0, y * d.log(d.where(zero, 1.0, a)))
+
+
 # y = a ** p         dy/da = p a^(p-1)              dy/dp = y log a
-pow = elementwise(
-    "pow", np.power,
-    lambda d, y, a, p: p * d.pow(a, p - 1),
-    lambda d, y, a, p: y * d.log(a),
-)
+# NOTE: at a = 0 the formulas meet 0 * inf; the exact limits are taken instead (see _pow_da/_dp).
+pow = elementwise("pow", np.power, _pow_da, _pow_dp)
 
 # --------------------------------------------------------------------------- elementwise maths
 
@@ -302,10 +334,11 @@ erf = elementwise("erf", scipy.special.erf, lambda d, y, x: (2 / math.sqrt(math.
 
 # y = max(x, 0)      x_bar = y_bar [x > 0]
 # NOTE: ReLU'(0) = 0, as PyTorch and JAX: the kink gets the left derivative.
+# NOTE: selection (where), not masking by multiplication: 0 * inf would give NaN.
 relu = Primitive(
     "relu", lambda x: np.maximum(x, 0),
-    (lambda d, g, y, x: g * (x > 0),),
-    lambda d, dots, y, x: dots[0] * (x > 0),
+    (lambda d, g, y, x: d.where(x > 0, g, 0.0),),
+    lambda d, dots, y, x: d.where(x > 0, dots[0], 0.0),
 )
 
 
@@ -405,8 +438,8 @@ def _clip_mask(x, lo, hi):
 # NOTE: at the bounds the gradient passes (the inclusive mask PyTorch's clamp uses).
 _clip = Primitive(
     "clip", lambda x, lo, hi: np.clip(x, lo, hi),
-    (lambda d, g, y, x, lo, hi: g * _clip_mask(x, lo, hi),),
-    lambda d, dots, y, x, lo, hi: dots[0] * _clip_mask(x, lo, hi),
+    (lambda d, g, y, x, lo, hi: d.where(_clip_mask(x, lo, hi), g, 0.0),),
+    lambda d, dots, y, x, lo, hi: d.where(_clip_mask(x, lo, hi), dots[0], 0.0),
 )
 
 
@@ -467,21 +500,23 @@ _mean = Primitive(
 )
 
 
-def _extremum_weights(d, y, x, axis, keepdims):
-    """1/k on each of the k entries attaining the max (or min), 0 elsewhere."""
-    # NOTE: ties split the gradient evenly (as torch.amax / jnp.max).
+def _extremum_share(d, g, y, x, axis, keepdims):
+    """g / k on each of the k entries attaining the max (or min), 0 elsewhere (g: x's shape)."""
+    # NOTE: ties split the gradient evenly (as torch.amax / jnp.max); selection by where, so
+    # an infinite g elsewhere gives 0, not 0 * inf = NaN.
     y_k = y if keepdims else d.reshape(y, _kept_shape(x.shape, axis))
-    hit = d.astype(x == y_k, x.dtype)
-    return hit / d.sum(hit, axis, True)
+    hit = _data(x == y_k)
+    count = np.sum(hit, axis=axis, keepdims=True).astype(x.dtype)
+    return d.where(hit, g / count, 0.0)
 
 
 def _extremum(name, fn):
     return Primitive(
         name, lambda x, axis, keepdims: fn(x, axis=axis, keepdims=keepdims),
         (lambda d, g, y, x, axis, keepdims:
-            _expand(d, g, x.shape, axis, keepdims) * _extremum_weights(d, y, x, axis, keepdims),),
+            _extremum_share(d, _expand(d, g, x.shape, axis, keepdims), y, x, axis, keepdims),),
         lambda d, dots, y, x, axis, keepdims:
-            d.sum(dots[0] * _extremum_weights(d, y, x, axis, keepdims), axis, keepdims),
+            d.sum(_extremum_share(d, dots[0], y, x, axis, keepdims), axis, keepdims),
     )
 
 
@@ -492,8 +527,9 @@ _min = _extremum("min", np.min)
 
 
 def _var_direction(d, x, axis, ddof):
-    """dy/dx of the variance: 2 (x - mean) / (n - ddof)."""
-    return (x - d.mean(x, axis, True)) * (2.0 / (_count(x.shape, axis) - ddof))
+    """dy/dx of the variance: 2 (x - mean) / (n - ddof); NaN/inf when ddof >= n, as PyTorch."""
+    with np.errstate(divide="ignore"):
+        return (x - d.mean(x, axis, True)) * np.divide(2.0, np.float64(builtins.max(_count(x.shape, axis) - ddof, 0)))
 
 
 # y = sum (x - mean)^2 / (n - ddof)     x_bar = y_bar 2 (x - mean) / (n - ddof)
@@ -896,8 +932,45 @@ cross_entropy_prim = Primitive(
 )
 
 
+def _check_reduction(name, reduction):
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _check_class_target(name, logits, target):
+    """Integer labels (N,) in [0, C), or float probabilities (N, C), for logits (N, C)."""
+    z, t = np.asarray(_data(logits)), np.asarray(_data(target))
+    if z.ndim != 2:
+        raise ShapeError(f"{name}: logits must have shape (N, C), got shape {z.shape}")
+    n, c = z.shape
+    if t.dtype.kind == "f":
+        if t.shape != z.shape:
+            raise TypeError(f"{name}: a float target is read as class probabilities of shape "
+                            f"{z.shape}, got shape {t.shape}; class labels must be integers "
+                            f"(target.astype(np.int64))")
+        return
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"{name}: target must hold integer class labels or float probabilities, "
+                        f"got dtype {t.dtype}")
+    if t.shape != (n,):
+        raise ShapeError(f"{name}: target must hold {n} labels of shape ({n},), got shape {t.shape}")
+    from .compile import validation
+
+    with validation():  # a check that raises, not a branch: compiled replays skip it
+        bad = n and (np.minimum.reduce(t) < 0 or np.maximum.reduce(t) >= c)
+    if bad:
+        raise ValueError(f"{name}: target labels must be in [0, {c}) for {c} classes, got values "
+                         f"from {t.min()} to {t.max()}")
+
+
 def cross_entropy(logits, target, reduction="mean"):
-    """Softmax cross-entropy of logits (N, C) with integer labels (N,) or probabilities (N, C)."""
+    """Softmax cross-entropy of logits (N, C) with integer labels (N,) or probabilities (N, C).
+
+    Validated as ``nn.functional.cross_entropy``: labels outside [0, C) (-1 included), float
+    targets that are not (N, C) probabilities and labels of another shape raise, naming target.
+    """
+    _check_reduction("cross_entropy", reduction)
+    _check_class_target("cross_entropy", logits, target)
     return cross_entropy_prim(logits, target, reduction=reduction)
 
 
@@ -935,7 +1008,12 @@ bce_with_logits_prim = Primitive(
 
 
 def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
-    """Sigmoid + binary cross-entropy in one stable step (as PyTorch's)."""
+    """Sigmoid + binary cross-entropy in one stable step (as PyTorch's); shapes must match."""
+    _check_reduction("binary_cross_entropy_with_logits", reduction)
+    if np.shape(_data(target)) != np.shape(_data(logits)):
+        raise ShapeError(f"binary_cross_entropy_with_logits: target has shape "
+                         f"{np.shape(_data(target))} but logits have shape "
+                         f"{np.shape(_data(logits))}; they must match (no broadcasting)")
     return bce_with_logits_prim(logits, target, reduction=reduction)
 
 

@@ -66,7 +66,7 @@ class Tensor:
     records nothing, ``detach`` stops gradients. Integer and bool tensors never require grad.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "tangents", "_hooks", "reverse_level",
+    __slots__ = ("data", "_grad", "requires_grad", "grad_fn", "tangents", "_hooks", "reverse_level",
                  "__weakref__")
 
     # Make NumPy defer to our reflected operators (ndarray * Tensor -> Tensor.__rmul__).
@@ -74,7 +74,7 @@ class Tensor:
 
     def __init__(self, data, dtype=None, requires_grad: bool = False):
         self.data = _as_array(data, dtype)
-        self.grad = None
+        self._grad = None
         self.grad_fn = None
         self.tangents = None
         self._hooks = None
@@ -88,7 +88,7 @@ class Tensor:
         """Fast constructor for an ndarray we already own (the hot path of ``apply``)."""
         t = object.__new__(cls)
         t.data = data
-        t.grad = None
+        t._grad = None
         t.grad_fn = None
         t.tangents = None
         t._hooks = None
@@ -152,6 +152,28 @@ class Tensor:
     _repr_html_ = tensor_html  # Jupyter's rich display (deepgrad/display.py)
 
     # ----------------------------------------------------------------- autograd state
+    @property
+    def grad(self):
+        """The accumulated gradient (a Tensor of this shape) or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        # As PyTorch: a wrong gradient is refused when assigned, not steps later in an optimizer.
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"grad: assigned grad must be a Tensor of shape {self.shape} or "
+                                f"None, got {type(value).__name__}")
+            if value.shape != self.shape:
+                raise graph.ShapeError(f"grad: assigned grad has shape {value.shape} but the "
+                                       f"tensor has shape {self.shape}")
+        self._grad = value
+
+    @property
+    def _version(self) -> int:
+        """How many times the Tensor API changed this tensor in place (as torch's ``_version``)."""
+        return graph.version_of(self)
+
     def requires_grad_(self, flag: bool = True) -> Tensor:
         """Mark a leaf as needing gradients (as ``torch.Tensor.requires_grad_``)."""
         if flag and self.data.dtype.kind not in "f":
@@ -224,6 +246,33 @@ class Tensor:
 
     def __rmatmul__(self, other):
         return P.matmul(other, self)
+
+    # In place (x += y, p -= lr * p.grad), as PyTorch: allowed under no_grad or on tensors that
+    # do not require grad (counted by the version counter, so a saved tensor changed this way
+    # makes backward raise); refused on a leaf that requires grad while recording; a recorded
+    # non-leaf gets the out-of-place result (the name is rebound, the graph stays right).
+    def _inplace(self, ufunc, other, symbol):
+        if self.requires_grad and graph.is_grad_enabled():
+            if self.grad_fn is None:
+                raise RuntimeError(
+                    f"a leaf Tensor that requires grad is being used in an in-place operation "
+                    f"(x {symbol}= ...); update parameters under `with deepgrad.no_grad():`")
+            return NotImplemented
+        ufunc(self.data, _data(other), out=self.data, casting="same_kind")
+        graph.note_inplace(self)
+        return self
+
+    def __iadd__(self, other):
+        return self._inplace(np.add, other, "+")
+
+    def __isub__(self, other):
+        return self._inplace(np.subtract, other, "-")
+
+    def __imul__(self, other):
+        return self._inplace(np.multiply, other, "*")
+
+    def __itruediv__(self, other):
+        return self._inplace(np.divide, other, "/")
 
     def __neg__(self):
         return P.neg(self)
@@ -561,13 +610,36 @@ def _index_data(index):
 
 def tensor(data, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
     """Make a leaf Tensor (``torch.tensor``): floats become float32, arrays keep their dtype.
-    A torch tensor is read through ``.detach().cpu().numpy()``; ``device`` may only be the CPU."""
+    A torch tensor is read through ``.detach().cpu().numpy()``; ``device`` may only be the CPU.
+
+    Always copies ``data`` (as ``torch.tensor``): later changes to the array do not reach the
+    tensor. ``as_tensor`` and ``from_numpy`` share memory instead.
+    """
     if device is not None:
         torch_names.device(device)
     if hasattr(data, "detach") and not isinstance(data, Tensor):
         data = data.detach().cpu().numpy()
-    return Tensor(data, dtype=None if dtype is None else torch_names.as_dtype(dtype),
-                  requires_grad=requires_grad)
+    source = data.data if isinstance(data, Tensor) else data
+    t = Tensor(source, dtype=None if dtype is None else torch_names.as_dtype(dtype),
+               requires_grad=requires_grad)
+    if isinstance(source, np.ndarray) and np.may_share_memory(t.data, source):
+        t.data = t.data.copy()
+    return t
+
+
+def as_tensor(data, dtype=None) -> Tensor:
+    """A Tensor over ``data`` without copying when it is already an ndarray of ``dtype``
+    (``torch.as_tensor``): the tensor and the array share memory, so writes to one show in both."""
+    if isinstance(data, Tensor) and (dtype is None or np.dtype(dtype) == data.dtype):
+        return data
+    return Tensor(data, dtype=dtype)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A Tensor sharing ``array``'s memory and dtype (``torch.from_numpy``): no copy is made."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
+    return Tensor(array)
 
 
 from . import graph  # noqa: E402  (the graph needs Tensor defined first)

@@ -143,7 +143,11 @@ def jvp(f, primals, tangents, has_aux=False):
     if has_aux:
         out, aux = out
     out_leaves, out_def = tree_flatten(out)
-    dots = [pop_tangent(o, level) for o in out_leaves]
+    popped = {}  # one tensor may sit at several places of the output (or be one cotangent
+    for o in out_leaves:  # handed to two inputs, as add's VJP does): pop its tangent once
+        if id(o) not in popped:
+            popped[id(o)] = pop_tangent(o, level)
+    dots = [popped[id(o)] for o in out_leaves]
     result = (out, tree_unflatten(out_def, dots))
     return result + (aux,) if has_aux else result
 

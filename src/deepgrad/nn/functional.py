@@ -14,6 +14,7 @@ from deepgrad.engine.compile import validation
 from deepgrad.engine.conv import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d,  # noqa: F401
                                   avg_pool2d, conv1d, conv2d, flatten, max_pool1d, max_pool2d,
                                   unflatten)
+from deepgrad.engine.primitives import cross_entropy_prim
 from deepgrad.engine.primitives import mse_loss as fused_mse_loss
 from deepgrad.engine.tensor import Tensor
 from deepgrad.random import get_generator
@@ -177,7 +178,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     with validation():  # read on the data, so deepgrad.compile traces it as a check
         ignored = not probabilities and bool(np.any(t == ignore_index))
     if plain and not ignored:
-        return dg.cross_entropy(input, target, reduction=reduction)  # the fused primitive
+        return cross_entropy_prim(input, target, reduction=reduction)  # fused, validated above
     log_p = dg.log_softmax(input, axis=-1)
     if probabilities:
         q = t * (1 - label_smoothing) + label_smoothing / c
@@ -221,6 +222,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     softplus(z)], computed stably from z; pos_weight p per class (last dimension), as torch."""
     _check_reduction("binary_cross_entropy_with_logits", reduction)
     t = _same_shape("binary_cross_entropy_with_logits", input, target)
+    if isinstance(target, Tensor):  # keep the tensor: a target that requires grad gets one
+        t = target if target.dtype == input.dtype else dg.astype(target, input.dtype)
     if weight is None and pos_weight is None:
         return dg.binary_cross_entropy_with_logits(input, t, reduction=reduction)  # fused
     p = 1.0 if pos_weight is None else np.asarray(_data(pos_weight), input.dtype)

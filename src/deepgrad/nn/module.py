@@ -16,7 +16,7 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from deepgrad.display import module_html
-
+from deepgrad.engine import anomaly
 from deepgrad.engine.compile import effect
 from deepgrad.engine.tensor import Tensor
 from deepgrad.nn import config as config_protocol
@@ -64,6 +64,12 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward")
 
     def __call__(self, *args, **kwargs):
+        if anomaly.names is not None:  # detect_anomaly on: its messages name this module
+            with anomaly.module_scope(self):
+                return self._call_with_hooks(args, kwargs)
+        return self._call_with_hooks(args, kwargs)
+
+    def _call_with_hooks(self, args, kwargs):
         hooks = self.__dict__.get("_forward_hooks")
         if hooks is None:
             return self.forward(*args, **kwargs)

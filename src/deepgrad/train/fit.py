@@ -6,6 +6,7 @@ optimizer step (the update rule is the optimizer's). Every epoch is logged in a 
 
 import math
 import time
+from contextlib import nullcontext
 
 import numpy as np
 
@@ -54,7 +55,7 @@ class _Snapshot:
 
 
 def fit(model, loss_fn, optimizer, train, val=None, epochs=10, batch_size=32, scheduler=None,
-        callbacks=(), progress=True, seed=None, on_nonfinite="raise"):
+        callbacks=(), progress=True, seed=None, on_nonfinite="raise", detect_anomaly=False):
     """Train `model` to minimise `loss_fn(model(x), y)` (a mean over the batch) with `optimizer`.
 
     train, val: (X, y) pairs of arrays, or DataLoaders (then batch_size does not apply). Each
@@ -72,6 +73,7 @@ def fit(model, loss_fn, optimizer, train, val=None, epochs=10, batch_size=32, sc
     record where in `history.diverged` and end training; "raise" then raises
     NonFiniteLossError, "stop" returns the History. "ignore" trains on regardless, as PyTorch
     does. Callbacks run their on_train_end either way.
+    detect_anomaly: train under deepgrad.detect_anomaly() (the first NaN/inf raises, saying where).
     """
     if on_nonfinite not in ON_NONFINITE:
         raise ValueError(f"on_nonfinite must be one of {', '.join(map(repr, ON_NONFINITE))}, "
@@ -94,7 +96,7 @@ def fit(model, loss_fn, optimizer, train, val=None, epochs=10, batch_size=32, sc
         snapshot.take()
     lr = optimizer.param_groups[0]["lr"]
     bar = progress_bar(epochs, progress)
-    with StopOnInterrupt() as interrupt:
+    with StopOnInterrupt() as interrupt, dg.detect_anomaly() if detect_anomaly else nullcontext():
         for epoch in range(1, epochs + 1):
             start, lr = time.perf_counter(), optimizer.param_groups[0]["lr"]
             model.train()
