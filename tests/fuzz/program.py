@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import deepgrad as dg
+from deepgrad.engine import conv as C
 from deepgrad.engine import primitives as P
 
 # Values on purpose full of ties, zeros and kinks, with some large magnitudes mixed in.
@@ -36,7 +37,7 @@ _CHECKS = {
     "nonzero": lambda a: bool(np.all(np.abs(a) >= 0.25)) and bool(np.all(np.abs(a) <= 1e3)),
     "unit": lambda a: bool(np.all((a >= 0) & (a <= 1))),
 }
-NAMESPACE = {"dg": dg, "P": P, "np": np}
+NAMESPACE = {"dg": dg, "P": P, "C": C, "np": np}
 
 
 def literal(value) -> str:

@@ -118,6 +118,24 @@ class TorchOps:
 
     def mse_loss(self, x, t, reduction): return F.mse_loss(x, self.c(t), reduction=reduction)
 
+    def conv(self, dims, x, w, b, stride, padding, dilation, groups):
+        conv = F.conv1d if dims == 1 else F.conv2d
+        return conv(x, self.c(w), None if b is None else self.c(b), stride, padding, dilation,
+                    groups)
+
+    def max_pool(self, dims, x, k, stride, padding):
+        return (F.max_pool1d if dims == 1 else F.max_pool2d)(x, k, stride, padding)
+
+    def avg_pool(self, dims, x, k, stride, padding):
+        return (F.avg_pool1d if dims == 1 else F.avg_pool2d)(x, k, stride, padding)
+
+    def col2im(self, cols, shape, k, stride, dilation, padding):  # torch's fold
+        cols = self.c(cols)
+        n, c = shape[:2]
+        blocks = cols.permute(3, 0, 1, 2, 4, 5).reshape(n, c * k[0] * k[1], -1)
+        return F.fold(blocks, shape[2:], k, dilation=dilation, padding=padding[0][0],
+                      stride=stride)
+
 
 class JaxOps:
     """The same vocabulary on jax arrays (float64): the arbiter where PyTorch is wrong."""
@@ -204,6 +222,34 @@ class JaxOps:
         return _reduce(self, losses, reduction)
 
     def mse_loss(self, x, t, reduction): return _reduce(self, (x - self.c(t)) ** 2, reduction)
+
+    def conv(self, dims, x, w, b, stride, padding, dilation, groups):
+        spec = ("NCH", "OIH", "NCH") if dims == 1 else ("NCHW", "OIHW", "NCHW")
+        y = jax.lax.conv_general_dilated(self.c(x), self.c(w), (stride,) * dims,
+                                         [(padding, padding)] * dims, rhs_dilation=(dilation,) * dims,
+                                         dimension_numbers=spec, feature_group_count=groups)
+        return y if b is None else y + self.c(b).reshape((1, -1) + (1,) * dims)
+
+    def _window(self, dims, x, k, stride, padding, init, op):
+        stride = k if stride is None else stride
+        pads = [(0, 0), (0, 0)] + [(padding, padding)] * dims
+        return jax.lax.reduce_window(self.c(x), init, op, (1, 1) + (k,) * dims,
+                                     (1, 1) + (stride,) * dims, pads)
+
+    def max_pool(self, dims, x, k, stride, padding):
+        return self._window(dims, x, k, stride, padding, -jnp.inf, jax.lax.max)
+
+    def avg_pool(self, dims, x, k, stride, padding):  # zero padding counts (PyTorch's default)
+        return self._window(dims, x, k, stride, padding, 0.0, jax.lax.add) / k ** dims
+
+    def col2im(self, cols, shape, k, stride, dilation, padding):  # the VJP of patch extraction
+        cols = self.c(cols)
+        n, c = shape[:2]
+        patches = lambda x: jax.lax.conv_general_dilated_patches(  # noqa: E731
+            x, k, stride, list(padding), rhs_dilation=dilation)
+        _, vjp = jax.vjp(patches, jnp.zeros(shape, cols.dtype))
+        g = cols.transpose(3, 0, 1, 2, 4, 5).reshape((n, c * k[0] * k[1]) + cols.shape[4:])
+        return vjp(g)[0]
 
 
 TORCH = TorchOps()

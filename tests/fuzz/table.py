@@ -341,3 +341,37 @@ def _mse(b, name):
     t = b.pick(shape=b.value(x).shape)
     reduction = b.one_of(["mean", "sum", "none"])
     return f"dg.mse_loss({x}, {t}, reduction={reduction!r})", f"o.mse_loss({x}, {t}, {reduction!r})"
+
+
+@entry("im2col")
+def _windows(b, name):
+    """conv1d/conv2d (stride, padding, dilation, groups, bias) and max/avg pooling: every one
+    reads its input through im2col (deepgrad/engine/conv.py)."""
+    dims = b.one_of([1, 2])
+    x = b.pick(shape=(2, 2) + (5,) * dims)
+    op = b.one_of(["conv", "max_pool", "avg_pool"])
+    if op == "conv":
+        groups, k = b.one_of([1, 2]), b.one_of([1, 2, 3])
+        w = b.pick(shape=(2, 2 // groups) + (k,) * dims)
+        bias = b.one_of([None, b.pick(shape=(2,))])
+        stride, padding, dilation = b.one_of([1, 2]), b.one_of([0, 1]), b.one_of([1, 2])
+        if (5 + 2 * padding - dilation * (k - 1)) < 1:
+            dilation = 1
+        args = f"{x}, {w}, {bias}, {stride}, {padding}, {dilation}, {groups}"
+        return f"dg.conv{dims}d({args})", f"o.conv({dims}, {args})"
+    k, stride = b.one_of([2, 3]), b.one_of([None, 1, 2])
+    padding = b.one_of([0, 1]) if k == 3 else 0
+    args = f"{x}, {k}, {stride}, {padding}"
+    return f"C.{op}{dims}d({args})", f"o.{op}({dims}, {args})"
+
+
+@entry("col2im")
+def _col2im(b, name):
+    """The adjoint of im2col, called directly: columns (C, kh, kw, N, oh, ow) summed back."""
+    k, stride, padding = b.one_of([(2, 2), (1, 2), (2, 1)]), b.one_of([1, 2]), b.one_of([0, 1])
+    out = tuple((4 + 2 * padding - kk) // stride + 1 for kk in k)
+    cols = b.pick(shape=(2,) + k + (2,) + out)
+    args = f"{cols}, (2, 2, 4, 4), {k}, ({stride}, {stride}), (1, 1), (({padding}, {padding}),) * 2"
+    return f"C._col2im({cols}, shape=(2, 2, 4, 4), kernel={k}, stride=({stride}, {stride}), " \
+           f"dilation=(1, 1), padding=(({padding}, {padding}),) * 2)", f"o.col2im({args})"
+
