@@ -7,7 +7,7 @@ from deepgrad.lab import cnn_vs_mlp
 
 
 def test_models_are_the_papers():
-    counts = {m: sum(p.size for p in cnn_vs_mlp.make_model(m).parameters())
+    counts = {m: sum(p.numel() for p in cnn_vs_mlp.make_model(m).parameters())
               for m in cnn_vs_mlp.MODELS}
     assert counts == {"logistic": 410, "mlp": 40 * 100 + 100 + 100 * 100 + 100 + 1010,
                       "cnn": 150 + 1900 + 1900 + 1260}

@@ -42,7 +42,7 @@ def _train(model, data, steps, seed, flat):
 
 
 def _count(model):
-    return int(sum(p.size for p in model.parameters()))
+    return int(sum(p.numel() for p in model.parameters()))
 
 
 def receptive_field(kernels, strides):

@@ -117,8 +117,8 @@ class BaseMLP(BaseEstimator):
         if batch_size > len(X):
             warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is going "
                           "to be clipped")
-        loader = DataLoader(X, targets, batch_size=int(np.clip(batch_size, 1, len(X))),
-                            shuffle=self.shuffle, seed=int(rng.randint(2**31)))
+        loader = DataLoader((X, targets), batch_size=int(np.clip(batch_size, 1, len(X))),
+                            shuffle=self.shuffle, generator=int(rng.randint(2**31)))
         stopping = SklearnStopping(self, self._optimizer, len(X), validation)
         train_fit(self.module_, self._batch_loss, self._optimizer, loader,
                   epochs=1 if incremental else self.max_iter, callbacks=[stopping],

@@ -18,10 +18,13 @@ from safetensors import SafetensorError
 from deepgrad.engine.tensor import Tensor
 from deepgrad.nn.module import Module, as_array
 from deepgrad.train import model_file
+from deepgrad.train.atomic import write_bytes
 
 
 def save(obj, path, metadata=None):
-    """Write a Module (as a model file) or a {name: array} state_dict to `path`."""
+    """Write a Module (as a model file; a fitted deepgrad.sklearn estimator writes its network)
+    or a {name: array} state_dict to `path`, atomically."""
+    obj = getattr(obj, "module_", obj)
     if isinstance(obj, Module):
         return model_file.save(obj, path, metadata)
     if not isinstance(obj, dict) or not all(isinstance(k, str) for k in obj):
@@ -31,7 +34,7 @@ def save(obj, path, metadata=None):
               for key, v in obj.items()}
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(safetensors.numpy.save(arrays, metadata={"format": "deepgrad-state"}))
+    write_bytes(path, safetensors.numpy.save(arrays, metadata={"format": "deepgrad-state"}))
     return path
 
 
