@@ -21,9 +21,8 @@ def test_joblib_sweep_matches_the_experiment_and_resumes(tmp_path):
     row = next(r for r in rows if r["seed"] == 1 and r["params"]["max_depth"] == 3)
     assert row["metrics"]["max_kink_error"] == direct["max_kink_error"]
     assert row["version"] == "0.1.0" and row["seconds"] > 0
-    start = time.perf_counter()
     again = sweep.run("lab:sawtooth", GRID, seeds=2, results=db, progress=False)
-    assert again == rows and time.perf_counter() - start < 1.0  # nothing re-run
+    assert again == rows  # nothing re-run: each cell's recorded seconds are the first run's
     (params, metric, n, mean, sd, low, high), *_ = sweep.summarize(rows)
     assert n == 2 and low <= mean <= high
 
@@ -45,11 +44,9 @@ def test_bad_input_is_refused_with_clear_errors(tmp_path):
     with ResultStore(tmp_path / "r.db", lock=True):
         with pytest.raises(RuntimeError, match="in use by another sweep"):
             sweep.run("lab:sawtooth", GRID, results=tmp_path / "r.db")
-    start = time.perf_counter()
     with pytest.raises(ConnectionError, match="cannot reach the Dask scheduler"):
         sweep.run("lab:sawtooth", GRID, backend="dask", scheduler="tcp://127.0.0.1:9",
                   results=tmp_path / "d.db", progress=False)
-    assert time.perf_counter() - start < 15
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@ anything is built, and every malformed header refused with ModelFileError naming
 
 import json
 import struct
-import time
 import tracemalloc
 from collections import OrderedDict
 
@@ -64,15 +63,12 @@ def test_a_small_file_naming_a_huge_mlp_is_refused_before_allocating(model_path)
     rewrite_header(model_path, lambda meta: meta.update(architecture=json.dumps(huge)))
     assert model_path.stat().st_size < 1500  # the 1.2 KB file
     tracemalloc.start()
-    start = time.perf_counter()
     with pytest.raises(ModelFileError, match=r"layers.0.weight: expected shape \(6000, 6000\), "
                                              r"got \(8, 4\)"):
         load(model_path)
-    seconds = time.perf_counter() - start
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < 2**20  # building it would allocate 6000 * 6000 * 4 * 2 bytes = 275 MiB
-    assert seconds < 1.0  # loose: it took 2 s when the module was built first
 
 
 def test_a_file_for_another_architecture_names_the_mismatched_keys(model_path):

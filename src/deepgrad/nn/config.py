@@ -28,26 +28,25 @@ def record(module, args, kwargs):
     module.__dict__["_constructor_arguments"] = (args, kwargs)
 
 
-def _check(value, where):
-    from deepgrad.nn.module import Module
-
-    if isinstance(value, (_PLAIN, Module)) or isinstance(value, (np.integer, np.floating)):
+def _check(value, where, module_class):
+    if isinstance(value, (_PLAIN, module_class)) or isinstance(value, (np.integer, np.floating)):
         return
     if isinstance(value, (list, tuple)):
         for i, item in enumerate(value):
-            _check(item, f"{where}[{i}]")
+            _check(item, f"{where}[{i}]", module_class)
         return
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
         for key, item in value.items():
-            _check(item, f"{where}[{key!r}]")
+            _check(item, f"{where}[{key!r}]", module_class)
         return
     raise TypeError(f"argument {where} is a {type(value).__name__}, which a model file cannot "
                     "store (numbers, strings, lists, dicts and Modules can); define config() "
                     "and from_config() for this class")
 
 
-def recorded(module):
-    """The recorded constructor arguments of `module` as a {name: value} config."""
+def recorded(module, module_class):
+    """The recorded constructor arguments of `module` as a {name: value} config; values may be
+    plain JSON data or instances of `module_class` (nn.Module, passed in: no import circle)."""
     cls = type(module)
     args, kwargs = module.__dict__.get("_constructor_arguments", ((), {}))
     try:
@@ -63,7 +62,7 @@ def recorded(module):
                             f"constructor takes *{name}; define config() and from_config()")
     try:
         for name, value in config.items():
-            _check(value, name)
+            _check(value, name, module_class)
     except TypeError as error:
         raise TypeError(f"{cls.__name__} cannot be saved: {error}") from None
     return config

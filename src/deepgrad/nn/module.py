@@ -255,7 +255,7 @@ class Module:
     def config(self):
         """The JSON-able constructor arguments that rebuild this module (see deepgrad.save); by
         default the ones it was constructed with (nn/config.py)."""
-        return config_protocol.recorded(self)
+        return config_protocol.recorded(self, Module)
 
     @classmethod
     def from_config(cls, config):
