@@ -5,18 +5,28 @@ returns {"status": "ok" | "failed", "metrics", "seconds", "error" (a traceback)}
 raises is reported, never lost.
 """
 
+import argparse
 import json
 import tempfile
 import time
 import traceback
+from pathlib import Path
+
+
+def _train_parser():
+    """A parser holding `deepgrad train`'s flags exactly as the CLI has them (train/command.py),
+    built here so the sweep layer does not import the CLI above it."""
+    from deepgrad.train.command import add_commands
+
+    parser = argparse.ArgumentParser(prog="deepgrad")
+    add_commands(parser.add_subparsers(dest="command", required=True))
+    return parser
 
 
 def parameters(target):
     """{name: default} that a grid over `target` may set."""
     if target == "train":
-        from deepgrad.cli import build_parser
-
-        train = build_parser()._subparsers._group_actions[0].choices["train"]
+        train = _train_parser()._subparsers._group_actions[0].choices["train"]
         return {a.dest: a.default for a in train._actions
                 if a.dest not in ("help", "seed", "out", "no_progress")}
     if target.startswith("lab:"):
@@ -60,17 +70,15 @@ def _run_train(params, seed):
     import contextlib
     import io
 
-    from deepgrad.cli import build_parser
-
     with tempfile.TemporaryDirectory() as out:
         argv = ["train", "--seed", str(seed), "--out", out, "--no-progress"]
         for name, value in params.items():
             flag = "--" + name.replace("_", "-")
             argv += [flag, *map(str, value)] if isinstance(value, (list, tuple)) else \
                 [flag, str(value)]
-        args = build_parser().parse_args(argv)
+        args = _train_parser().parse_args(argv)
         with contextlib.redirect_stdout(io.StringIO()):
             args.func(args)
-        record = json.loads((__import__("pathlib").Path(out) / "metrics.json").read_text())
+        record = json.loads((Path(out) / "metrics.json").read_text())
     return {f"test_{k}": v for k, v in record["test"].items()} | \
         {"train_seconds": record["train_seconds"]}
