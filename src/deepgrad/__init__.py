@@ -4,7 +4,7 @@ Tensors with reverse- and forward-mode autodiff (``deepgrad.engine``), the funct
 of JAX, and (in subpackages) the MLP and its practice and the lab of the lectures' theory.
 """
 
-from .engine.allocator import keep_freed_memory
+from .engine.fast.allocator import keep_freed_memory  # noqa: F401  (an opt-in call)
 from .engine.anomaly import AnomalyError, detect_anomaly
 from .engine.conv import conv1d, conv2d, flatten, unflatten  # noqa: F401  (as torch.*)
 from .engine.graph import enable_grad, is_grad_enabled, no_grad, ShapeError
@@ -29,16 +29,13 @@ from .engine.torch_names import (
 )
 from .engine.tensor import Tensor, as_tensor, from_numpy, get_default_dtype, set_default_dtype, tensor
 from .engine.testing import check_adjoint, check_grads, gradcheck
+from .engine.checkpoint import checkpoint
 from .engine.transforms import (
-    checkpoint, grad, hessian, hvp, jacfwd, jacrev, jvp, linearize, ravel_parameters,
-    value_and_grad, vjp, vmap,
+    grad, hessian, hvp, jacfwd, jacrev, jvp, linearize, ravel_parameters, value_and_grad, vjp,
+    vmap,
 )
 
 __version__ = "0.1.0"
-
-# Freed arrays stay in the heap for the next step's identical arrays (no page faults on every
-# step); DEEPGRAD_KEEP_FREED_MEMORY=0 opts out. See engine/allocator.py.
-keep_freed_memory()
 
 # Subpackages and their entry points load on first use (``dg.nn``, ``dg.save``), so that
 # ``import deepgrad`` stays light: scikit-learn and matplotlib are imported only when needed.
@@ -53,7 +50,7 @@ _LAZY = {
     "manual_seed": ("deepgrad.random", "manual_seed"),
     "to_dot": ("deepgrad.engine.dot", "to_dot"),
     "draw": ("deepgrad.engine.dot", "draw"),
-    "compile": ("deepgrad.engine.compile", "compile"),
+    "compile": ("deepgrad.engine.fast.compile", "compile"),
     "ld_derivative": ("deepgrad.engine.lexicographic", "ld_derivative"),
 }
 

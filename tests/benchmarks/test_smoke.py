@@ -22,7 +22,7 @@ from benchmarks.peers import deepgrad_peer
 from benchmarks.report import markdown
 
 import deepgrad as dg
-from deepgrad.engine.compile import CompileWarning, compile, effect
+from deepgrad.engine.fast.compile import CompileWarning, compile, effect
 
 
 def _optim_hooked():

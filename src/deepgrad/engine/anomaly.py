@@ -17,7 +17,7 @@ import sys
 
 import numpy as np
 
-from . import graph
+from . import backward, graph
 
 _ENGINE = os.path.dirname(os.path.abspath(__file__))
 _PACKAGE = os.path.dirname(_ENGINE)
@@ -89,7 +89,7 @@ class Anomaly:
     def backward(self, roots, cotangents, inputs, retain_graph, create_graph):
         graph.tracer = None
         try:
-            return graph.run_backward(roots, cotangents, inputs, retain_graph, create_graph,
+            return backward.run_backward(roots, cotangents, inputs, retain_graph, create_graph,
                                       check=_check_gradients)
         finally:
             graph.tracer = self

@@ -24,8 +24,8 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from . import primitives as P
-from .graph import ShapeError
-from .primitives import ARRAY_OPS, TENSOR_OPS, Primitive
+from .errors import ShapeError
+from .primitives import Primitive
 from .tensor import Tensor
 
 
@@ -92,18 +92,6 @@ _col2im = Primitive(
     lambda d, dots, y, c, shape, kernel, stride, dilation, padding:
         d.col2im(dots[0], shape, kernel, stride, dilation, padding),
 )
-
-# The rules' vocabulary gains the two ops, on arrays and on Tensors (as primitives.py's own).
-ARRAY_OPS.im2col = staticmethod(_im2col_fwd)
-ARRAY_OPS.col2im = staticmethod(lambda c, shape, kernel, stride, dilation, padding: _col2im_fwd(
-    c, tuple(shape), kernel, stride, dilation, padding))
-TENSOR_OPS.im2col = staticmethod(
-    lambda x, kernel, stride, dilation, padding, fill: _im2col(
-        x, kernel=kernel, stride=stride, dilation=dilation, padding=padding, fill=fill))
-TENSOR_OPS.col2im = staticmethod(
-    lambda c, shape, kernel, stride, dilation, padding: _col2im(
-        c, shape=tuple(shape), kernel=kernel, stride=stride, dilation=dilation, padding=padding))
-
 
 def im2col(x, kernel, stride=1, dilation=1, padding=0, fill=0.0):
     """Windows of x (N, C, *S) as (C, *K, N, *O); ints are repeated over the spatial dims."""

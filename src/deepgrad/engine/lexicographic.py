@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .primitives import ARRAY_OPS
+from .vocabulary import ARRAY_OPS
 from .tensor import Tensor
 
 

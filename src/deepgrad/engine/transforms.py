@@ -14,45 +14,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .forward import new_level, pop_tangent, with_tangent
-from .graph import _set_grad_enabled, run_backward
+from .backward import run_backward
+from .forward import new_level, pop_tangent
+from .mode import _set_grad_enabled
 from .primitives import identity, reshape, stack, zeros_like
+from .pytree import ravel_parameters, tree_flatten, tree_unflatten  # noqa: F401  (re-exported)
 from .tensor import Tensor, _as_array
-
-# --------------------------------------------------------------------------- pytrees
-
-
-def tree_flatten(tree):
-    """Leaves (in order) and a structure to rebuild ``tree`` from them (tuples, lists, dicts)."""
-    if isinstance(tree, (tuple, list)):
-        leaves, defs = [], []
-        for item in tree:
-            lv, df = tree_flatten(item)
-            leaves += lv
-            defs.append((len(lv), df))
-        return leaves, (type(tree), defs)
-    if isinstance(tree, dict):
-        keys = list(tree)
-        leaves, defs = tree_flatten([tree[k] for k in keys])
-        return leaves, (dict, (keys, defs))
-    return [tree], None
-
-
-def tree_unflatten(treedef, leaves):
-    """Inverse of ``tree_flatten``."""
-    leaves = list(leaves)
-    if treedef is None:
-        return leaves[0]
-    kind, defs = treedef
-    if kind is dict:
-        keys, inner = defs
-        return dict(zip(keys, tree_unflatten(inner, leaves)))
-    out, pos = [], 0
-    for n, df in defs:
-        out.append(tree_unflatten(df, leaves[pos:pos + n]))
-        pos += n
-    return kind(out) if kind is not list else out
-
+from .vocabulary import ARRAY_OPS, TENSOR_OPS
 
 def _float_tensor(x, what):
     """A Tensor view of ``x``; differentiation needs a floating dtype."""
@@ -130,7 +98,7 @@ def jvp(f, primals, tangents, has_aux=False):
     if p_def != t_def:
         raise ValueError(f"jvp: primals and tangents must have the same structure: got {p_def} "
                          f"and {t_def}")
-    level = new_level()
+    level = new_level(TENSOR_OPS, ARRAY_OPS)  # forward mode runs its rules on these
     xs = []
     for i, (p, t) in enumerate(zip(p_leaves, t_leaves)):
         p = _float_tensor(p, "jvp")
@@ -150,6 +118,15 @@ def jvp(f, primals, tangents, has_aux=False):
     dots = [popped[id(o)] for o in out_leaves]
     result = (out, tree_unflatten(out_def, dots))
     return result + (aux,) if has_aux else result
+
+
+def with_tangent(x, level, x_dot):
+    """A new tensor equal to ``x`` (linked to it in the graph) that carries ``x_dot`` at ``level``."""
+    y = identity(x)
+    if y.tangents is None:
+        y.tangents = {}
+    y.tangents[level] = x_dot
+    return y
 
 
 def linearize(f, *primals):
@@ -342,120 +319,3 @@ def _take(a, axis, k):
     t = a if isinstance(a, Tensor) else Tensor._wrap(_as_array(a))
     index = (slice(None),) * (axis % t.ndim) + (k,)
     return t[index]
-
-
-# --------------------------------------------------------------------------- checkpoint
-
-
-def checkpoint(fn, *args):
-    """``fn(*args)`` without keeping its intermediate activations: backward recomputes them.
-
-    As ``torch.utils.checkpoint``: the block's activations live only while its forward runs;
-    on backward ``fn`` runs again with recording and is differentiated, so gradients are
-    identical while peak memory drops to the blocks' inputs and outputs plus one block.
-    Tensors that ``fn`` closes over and that require grad (a block's parameters) are found
-    while the forward runs and become inputs of the checkpoint node, so they receive their
-    gradients through the ordinary backward pass (functional transforms included). Double
-    backward and forward mode work by recomputing ``fn`` too.
-    """
-    from .graph import Node, _GradMode
-    from .primitives import Primitive
-
-    if not _GradMode.enabled:  # nothing would be stored anyway
-        return fn(*args)
-    start = next(Node._counter)  # nodes made by fn have a larger seq
-    probes = [Tensor._wrap(a.data) if isinstance(a, Tensor) else a for a in args]
-    out = fn(*probes)
-    captured = _captured_tensors(out, start)
-    value = out.data
-    del out  # frees the block's activations
-    n = len(args)
-    state = {}
-
-    def recompute(g, xs):
-        tensor_mode = isinstance(g, Tensor)
-        with _set_grad_enabled(True):
-            leaves = []
-            for x in xs[:n]:
-                if tensor_mode and isinstance(x, Tensor) and x.dtype.kind == "f":
-                    x = identity(x)
-                    x.requires_grad = True
-                elif not tensor_mode and isinstance(x, np.ndarray) and x.dtype.kind == "f":
-                    x = Tensor._wrap(x).requires_grad_()
-                leaves.append(x)
-            result = fn(*leaves)
-        wanted = [x for x in leaves if isinstance(x, Tensor) and x.requires_grad] + captured
-        grads = iter(run_backward([result], [g], inputs=wanted, retain_graph=tensor_mode,
-                                  create_graph=None if tensor_mode else False))
-        per_input = [next(grads) if isinstance(x, Tensor) and x.requires_grad else None
-                     for x in leaves] + list(grads)
-        if tensor_mode:
-            return per_input
-        return [None if t is None else t.data for t in per_input]
-
-    def rule(i, d, g, y, *xs):
-        if state.get("g") is not g:  # one recomputation serves every input's VJP
-            state["g"] = g
-            state["grads"] = recompute(g, xs)
-        grads = state["grads"]
-        x_bar, grads[i] = grads[i], None
-        if all(t is None for t in grads):  # every gradient handed over: hold nothing
-            state.clear()
-        return x_bar
-
-    class _Rules:
-        def __getitem__(self, i):
-            return lambda *a, **k: rule(i, *a, **k)
-
-    def jvp_rule(d, dots, y, *xs):  # forward mode needs no stored activations: recompute
-        dots = [t if t is not None else zeros_like(x) for t, x in zip(dots[:n], xs[:n])]
-        return jvp(fn, xs[:n], dots)[1]
-
-    prim = Primitive("checkpoint", lambda *raw: value, _Rules(), jvp_rule, jvp_on_arrays=False)
-    return prim(*args, *captured)
-
-
-def _captured_tensors(out, start):
-    """Tensors requiring grad that the graph of ``out`` reaches but that were made before it."""
-    found, seen, stack = [], set(), [out] if isinstance(out, Tensor) else []
-    while stack:
-        t = stack.pop()
-        if id(t) in seen:
-            continue
-        seen.add(id(t))
-        node = t.grad_fn
-        if node is None or node.seq < start:
-            if t.requires_grad:
-                found.append(t)
-            continue
-        stack.extend(node.inputs[i] for i in node.diff)
-    return found
-
-
-# --------------------------------------------------------------------------- flat parameters
-
-
-def ravel_parameters(params):
-    """``(vector, unravel)``: parameters as one flat float Tensor and the map back (as JAX's
-    ``ravel_pytree``). ``params`` is a list/tuple/dict of Tensors or an iterator such as
-    ``module.parameters()``; ``unravel(v)`` returns the same structure, differentiably in ``v``.
-    """
-    if not isinstance(params, (tuple, list, dict)):
-        params = list(params)
-    leaves, treedef = tree_flatten(params)
-    shapes = [np.shape(p) for p in leaves]
-    sizes = [int(np.prod(s)) for s in shapes]
-    dtype = np.result_type(*[np.asarray(p).dtype for p in leaves]) if leaves else np.float32
-    vector = Tensor._wrap(np.concatenate([np.asarray(p, dtype=dtype).reshape(-1)
-                                          for p in leaves]) if leaves else np.zeros(0, dtype))
-    offsets = np.cumsum([0] + sizes)
-
-    def unravel(v):
-        if np.shape(v) != (offsets[-1],):
-            raise ValueError(f"unravel: expected a vector of length {offsets[-1]}, "
-                             f"got shape {np.shape(v)}")
-        v = v if isinstance(v, Tensor) else Tensor._wrap(np.asarray(v))
-        parts = [reshape(v[int(a):int(b)], s) for a, b, s in zip(offsets[:-1], offsets[1:], shapes)]
-        return tree_unflatten(treedef, parts)
-
-    return vector, unravel

@@ -32,7 +32,8 @@ from matplotlib.figure import Figure
 
 import deepgrad.engine.primitives as P
 from deepgrad.engine.tensor import Tensor
-from deepgrad.engine.transforms import checkpoint, grad, jvp
+from deepgrad.engine.checkpoint import checkpoint
+from deepgrad.engine.transforms import grad, jvp
 from deepgrad.lab.checkpointing import revolve_gradient, revolve_steps
 
 

@@ -10,7 +10,7 @@ signature and formula is torch's, checked against torch in float64 (tests/nn/tes
 import numpy as np
 
 import deepgrad as dg
-from deepgrad.engine.compile import validation
+from deepgrad.engine.hooks import validation
 from deepgrad.engine.conv import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d,  # noqa: F401
                                   avg_pool2d, conv1d, conv2d, flatten, max_pool1d, max_pool2d,
                                   unflatten)

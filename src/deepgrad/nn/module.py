@@ -17,7 +17,7 @@ import numpy as np
 
 from deepgrad.display import module_html
 from deepgrad.engine import anomaly
-from deepgrad.engine.compile import effect
+from deepgrad.engine.hooks import effect
 from deepgrad.engine.tensor import Tensor
 from deepgrad.nn import config as config_protocol
 from deepgrad.nn.hooks import RemovableHandle

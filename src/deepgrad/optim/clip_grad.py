@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from deepgrad.engine.compile import effect
+from deepgrad.engine.hooks import effect
 
 
 @effect  # replayed as a call by deepgrad.compile

@@ -9,7 +9,7 @@ once per "batch" (OneCycleLR).
 import bisect
 import math
 
-from deepgrad.engine.compile import effect
+from deepgrad.engine.hooks import effect
 from deepgrad.optim.optimizer import Optimizer
 
 

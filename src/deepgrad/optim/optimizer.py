@@ -9,7 +9,7 @@ import copy
 
 import numpy as np
 
-from deepgrad.engine.compile import effect
+from deepgrad.engine.hooks import effect
 from deepgrad.optim import torch_state
 
 

@@ -8,16 +8,16 @@ the step's time. Raising glibc's mmap and trim thresholds keeps those blocks in 
 the next step reuses them: the same effect as PyTorch's caching allocators, with no code of ours
 in the allocation path.
 
-Applied once when deepgrad is imported, on glibc only. The cost: memory freed by the process stays
-mapped (RSS does not shrink after a large temporary). Set ``DEEPGRAD_KEEP_FREED_MEMORY=0`` in
-the environment to leave malloc's settings alone.
+An opt-in call, ``deepgrad.keep_freed_memory()``, made once by a program that trains: nothing
+happens at import and no environment variable changes it. glibc only (elsewhere it returns
+False). The cost: memory freed by the process stays mapped (RSS does not shrink after a large
+temporary), and the setting is process-wide.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import os
 import sys
 
 _M_TRIM_THRESHOLD = -1
@@ -28,7 +28,7 @@ _TRIM_THRESHOLD = 512 * 2**20   # free heap at the top is returned to the kernel
 
 def keep_freed_memory() -> bool:
     """Ask glibc to recycle freed arrays instead of returning them; True when it was applied."""
-    if os.environ.get("DEEPGRAD_KEEP_FREED_MEMORY", "1") == "0" or not sys.platform.startswith("linux"):
+    if not sys.platform.startswith("linux"):
         return False
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")

@@ -52,11 +52,11 @@ import warnings
 
 import numpy as np
 
-from . import graph
-from .anomaly import Anomaly
-from .tensor import Tensor
-
-_active = None  # the Trace being recorded, else None
+from .. import backward, graph, hooks
+from ..anomaly import Anomaly
+from ..hooks import effect, validation  # noqa: F401  (the markers, re-exported for compile's users)
+from ..tensor import Tensor
+from ..vocabulary import ARRAY_OPS
 _MISS = object()  # what a replay returns when called with other shapes than traced
 
 
@@ -65,25 +65,6 @@ class CompileWarning(UserWarning):
 
 
 # --------------------------------------------------------------------------- markers
-
-def effect(fn):
-    """Mark a function or method that a compiled step must replay as a call.
-
-    For ``optimizer.step``, ``zero_grad``, schedulers, ``clip_grad_norm_``: code that changes
-    parameters or their gradients in place with NumPy, outside deepgrad's ops. Outside a trace it
-    is a plain call. While a step is traced, the call is recorded (with its arguments, which may
-    be parameters but not other arrays) in the step's program and then run as usual.
-    """
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        trace = _active
-        if trace is None or trace.inside:  # not tracing, or called by engine code / an effect
-            return fn(*args, **kwargs)
-        return trace.effect(fn, args, kwargs)
-
-    return wrapper
-
 
 def _walk(items):
     """The items, and the items of lists, tuples, dicts and generators among them."""
@@ -94,27 +75,6 @@ def _walk(items):
             yield from _walk(a.values())
         else:
             yield a
-
-
-class validation:
-    """``with validation():`` data reads inside the block are checks that raise on bad input,
-    not branches.
-
-    A traced step may read values here (label ranges, say) without falling back to eager; the
-    compiled replay skips the check. A class rather than a generator context manager: it runs on
-    every loss call, and costs 0.2 us instead of 1.2 us.
-    """
-
-    __slots__ = ("trace",)
-
-    def __enter__(self):
-        self.trace = _active
-        if self.trace is not None:
-            self.trace.inside += 1
-
-    def __exit__(self, *exc_info):
-        if self.trace is not None:
-            self.trace.inside -= 1
 
 
 # --------------------------------------------------------------------------- traced arrays
@@ -166,7 +126,7 @@ class _Traced(np.ndarray):
 
 
 def _outside(what):
-    trace = _active
+    trace = hooks.active
     if trace is not None and trace.inside == 0:
         trace.fail(f"the step reads or computes on traced data outside deepgrad's ops "
                    f"({what})")
@@ -290,7 +250,7 @@ class Trace:
         self.inside += 1
         graph.tracer = None
         try:
-            return graph.run_backward(roots, cotangents, inputs, retain_graph, create_graph)
+            return backward.run_backward(roots, cotangents, inputs, retain_graph, create_graph)
         finally:
             graph.tracer = self
             self.inside -= 1
@@ -322,9 +282,8 @@ class Trace:
 
     # -- backward planning: the same walk as graph.run_backward, on slots
     def _plan_backward(self, roots, cotangents):
-        from .primitives import ARRAY_OPS as d
-
-        order = graph._topological_order(roots)
+        d = ARRAY_OPS
+        order = backward._topological_order(roots)
         if any(t.tangents is not None or t._hooks for t in order):
             self.fail("gradient hooks or forward-mode tangents in the traced graph")
             return
@@ -426,8 +385,6 @@ def _is_2d_linear(prim, ins):
 
 def _generate(trace, result_slots, single, rebuild):
     """Python source of the replay function, and its namespace (buffers, constants, callables)."""
-    from .primitives import ARRAY_OPS
-
     ns = dict(trace.ns)
     ns["_rebuild"] = rebuild
     ns.update(np=np, _matmul=np.matmul, _maximum=np.maximum, _greater=np.greater,
@@ -631,8 +588,7 @@ class CompiledStep:
                       "run eagerly on every call.", CompileWarning, stacklevel=4)
 
     def _trace(self, args):
-        global _active
-        if _active is not None or graph.tracer is not None:
+        if hooks.active is not None or graph.tracer is not None:
             raise RuntimeError("deepgrad.compile: a compiled step was called while another one "
                                "is being traced")
         traced_args = []
@@ -642,11 +598,11 @@ class CompiledStep:
             traced_args.append(Tensor._wrap(view) if isinstance(a, Tensor) else view)
         trace = Trace(traced_args)
         rng_before = _rng_state()
-        _active, graph.tracer = trace, trace
+        hooks.active, graph.tracer = trace, trace
         try:
             result = self.step_fn(*traced_args)
         finally:
-            _active, graph.tracer = None, None
+            hooks.active, graph.tracer = None, None
         if _rng_state() != rng_before:
             trace.fail("the step draws from deepgrad's random generator (dropout?), which a "
                        "replay would freeze")

@@ -1,0 +1,97 @@
+"""Checkpointing: trade compute for memory by recomputing a block's activations in backward.
+
+``checkpoint(fn, *args)`` turns the block into one primitive whose VJP rule runs ``fn`` again.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .backward import run_backward
+from .graph import Node
+from .mode import _GradMode, _set_grad_enabled
+from .primitives import Primitive, identity, zeros_like
+from .tensor import Tensor
+from .transforms import jvp
+
+
+def checkpoint(fn, *args):
+    """``fn(*args)`` without keeping its intermediate activations: backward recomputes them.
+
+    As ``torch.utils.checkpoint``: the block's activations live only while its forward runs;
+    on backward ``fn`` runs again with recording and is differentiated, so gradients are
+    identical while peak memory drops to the blocks' inputs and outputs plus one block.
+    Tensors that ``fn`` closes over and that require grad (a block's parameters) are found
+    while the forward runs and become inputs of the checkpoint node, so they receive their
+    gradients through the ordinary backward pass (functional transforms included). Double
+    backward and forward mode work by recomputing ``fn`` too.
+    """
+    if not _GradMode.enabled:  # nothing would be stored anyway
+        return fn(*args)
+    start = next(Node._counter)  # nodes made by fn have a larger seq
+    probes = [Tensor._wrap(a.data) if isinstance(a, Tensor) else a for a in args]
+    out = fn(*probes)
+    captured = _captured_tensors(out, start)
+    value = out.data
+    del out  # frees the block's activations
+    n = len(args)
+    state = {}
+
+    def recompute(g, xs):
+        tensor_mode = isinstance(g, Tensor)
+        with _set_grad_enabled(True):
+            leaves = []
+            for x in xs[:n]:
+                if tensor_mode and isinstance(x, Tensor) and x.dtype.kind == "f":
+                    x = identity(x)
+                    x.requires_grad = True
+                elif not tensor_mode and isinstance(x, np.ndarray) and x.dtype.kind == "f":
+                    x = Tensor._wrap(x).requires_grad_()
+                leaves.append(x)
+            result = fn(*leaves)
+        wanted = [x for x in leaves if isinstance(x, Tensor) and x.requires_grad] + captured
+        grads = iter(run_backward([result], [g], inputs=wanted, retain_graph=tensor_mode,
+                                  create_graph=None if tensor_mode else False))
+        per_input = [next(grads) if isinstance(x, Tensor) and x.requires_grad else None
+                     for x in leaves] + list(grads)
+        if tensor_mode:
+            return per_input
+        return [None if t is None else t.data for t in per_input]
+
+    def rule(i, d, g, y, *xs):
+        if state.get("g") is not g:  # one recomputation serves every input's VJP
+            state["g"] = g
+            state["grads"] = recompute(g, xs)
+        grads = state["grads"]
+        x_bar, grads[i] = grads[i], None
+        if all(t is None for t in grads):  # every gradient handed over: hold nothing
+            state.clear()
+        return x_bar
+
+    class _Rules:
+        def __getitem__(self, i):
+            return lambda *a, **k: rule(i, *a, **k)
+
+    def jvp_rule(d, dots, y, *xs):  # forward mode needs no stored activations: recompute
+        dots = [t if t is not None else zeros_like(x) for t, x in zip(dots[:n], xs[:n])]
+        return jvp(fn, xs[:n], dots)[1]
+
+    prim = Primitive("checkpoint", lambda *raw: value, _Rules(), jvp_rule, jvp_on_arrays=False)
+    return prim(*args, *captured)
+
+
+def _captured_tensors(out, start):
+    """Tensors requiring grad that the graph of ``out`` reaches but that were made before it."""
+    found, seen, stack = [], set(), [out] if isinstance(out, Tensor) else []
+    while stack:
+        t = stack.pop()
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        node = t.grad_fn
+        if node is None or node.seq < start:
+            if t.requires_grad:
+                found.append(t)
+            continue
+        stack.extend(node.inputs[i] for i in node.diff)
+    return found

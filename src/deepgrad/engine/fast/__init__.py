@@ -1,0 +1,4 @@
+"""The speed devices, declared apart from the evening read: compile, array JVPs, the allocator.
+
+docs/engine.md's last chapter, "how it is made fast", walks through each and what it buys.
+"""

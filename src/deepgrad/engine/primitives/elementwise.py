@@ -1,0 +1,236 @@
+"""Elementwise primitives: arithmetic, the maths functions, activations, where, clip, casts.
+
+Each is one block under a one-line comment with the maths (see ``base.py`` for the rules'
+signatures); ``elementwise()`` derives both rules from the partial derivatives.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.special
+
+from .base import Primitive, _data, _sum_dots, elementwise
+
+# --------------------------------------------------------------------------- arithmetic
+
+# y = a + b          y_dot = a_dot + b_dot          a_bar = y_bar, b_bar = y_bar
+add = Primitive(
+    "add", np.add,
+    (lambda d, g, y, a, b: g, lambda d, g, y, a, b: g),
+    lambda d, dots, y, a, b: _sum_dots(dots),
+)
+
+# y = a - b          y_dot = a_dot - b_dot          a_bar = y_bar, b_bar = -y_bar
+sub = Primitive(
+    "sub", np.subtract,
+    (lambda d, g, y, a, b: g, lambda d, g, y, a, b: -g),
+    lambda d, dots, y, a, b: dots[0] if dots[1] is None else (
+        -dots[1] if dots[0] is None else dots[0] - dots[1]),
+)
+
+# y = -x             y_dot = -x_dot                 x_bar = -y_bar
+neg = Primitive("neg", np.negative, (lambda d, g, y, x: -g,), lambda d, dots, y, x: -dots[0])
+
+# y = a * b          y_dot = a_dot b + a b_dot      a_bar = y_bar b, b_bar = y_bar a
+mul = elementwise("mul", np.multiply, lambda d, y, a, b: b, lambda d, y, a, b: a)
+
+# y = a / b          y_dot = a_dot / b - y b_dot / b      a_bar = y_bar / b, b_bar = -y_bar y / b
+div = Primitive(
+    "div", np.divide,
+    (lambda d, g, y, a, b: g / b, lambda d, g, y, a, b: -g * y / b),
+    lambda d, dots, y, a, b: _sum_dots(
+        (dots[0] / b if dots[0] is not None else None,
+         -y * dots[1] / b if dots[1] is not None else None)),
+)
+
+def _pow_da(d, y, a, p):
+    """p a^(p-1), and 0 where a = 0 and p = 0 (d/da a^0 = 0; the formula gives 0 * inf)."""
+    # NOTE: a "double where": the excluded entries are computed on a safe base (1), so no NaN
+    # reaches the derivatives of this rule either (d2/da2 a^1 at 0 is 0, as PyTorch).
+    both = np.logical_and(_data(a == 0), _data(p == 0))
+    return d.where(both, 0.0, p * d.pow(d.where(both, 1.0, a), p - 1))
+
+
+def _pow_dp(d, y, a, p):
+    """a^p log a, and 0 where a = 0 (0^p is constant for p > 0; PyTorch's choice at p <= 0)."""
+    zero = _data(a == 0)
+    return d.where(zero, 0.0, y * d.log(d.where(zero, 1.0, a)))
+
+
+# y = a ** p         dy/da = p a^(p-1)              dy/dp = y log a
+# NOTE: at a = 0 the formulas meet 0 * inf; the exact limits are taken instead (see _pow_da/_dp).
+pow = elementwise("pow", np.power, _pow_da, _pow_dp)
+
+# --------------------------------------------------------------------------- elementwise maths
+
+# y = exp(x)         y_dot = y x_dot                x_bar = y_bar y
+exp = elementwise("exp", np.exp, lambda d, y, x: y)
+
+# y = log(x)         y_dot = x_dot / x              x_bar = y_bar / x
+log = Primitive("log", np.log, (lambda d, g, y, x: g / x,), lambda d, dots, y, x: dots[0] / x)
+
+# y = sqrt(x)        y_dot = x_dot / (2 y)          x_bar = y_bar / (2 y)
+sqrt = Primitive(
+    "sqrt", np.sqrt, (lambda d, g, y, x: g / (2 * y),), lambda d, dots, y, x: dots[0] / (2 * y)
+)
+
+# y = |x|            dy/dx = sign(x)
+# NOTE: abs'(0) = 0 (sign(0) = 0), the subgradient PyTorch and JAX return.
+abs = elementwise("abs", np.abs, lambda d, y, x: d.sign(x))
+
+# y = sign(x)        dy/dx = 0 (almost everywhere; 0 at the jump too)
+sign = Primitive(
+    "sign", np.sign, (lambda d, g, y, x: d.zeros_like(g),), lambda d, dots, y, x: d.zeros_like(y)
+)
+
+# y = sin(x)         dy/dx = cos(x)
+sin = elementwise("sin", np.sin, lambda d, y, x: d.cos(x))
+
+# y = cos(x)         dy/dx = -sin(x)
+cos = elementwise("cos", np.cos, lambda d, y, x: -d.sin(x))
+
+# y = tanh(x)        dy/dx = 1 - y^2
+tanh = elementwise("tanh", np.tanh, lambda d, y, x: 1 - y * y)
+
+# y = sigmoid(x)     dy/dx = y (1 - y)     (scipy's expit is stable for large |x|)
+sigmoid = elementwise("sigmoid", scipy.special.expit, lambda d, y, x: y * (1 - y))
+
+# y = erf(x)         dy/dx = 2/sqrt(pi) exp(-x^2)
+erf = elementwise("erf", scipy.special.erf, lambda d, y, x: (2 / math.sqrt(math.pi)) * d.exp(-x * x))
+
+# y = max(x, 0)      x_bar = y_bar [x > 0]
+# NOTE: ReLU'(0) = 0, as PyTorch and JAX: the kink gets the left derivative.
+# NOTE: selection (where), not masking by multiplication: 0 * inf would give NaN.
+relu = Primitive(
+    "relu", lambda x: np.maximum(x, 0),
+    (lambda d, g, y, x: d.where(x > 0, g, 0.0),),
+    lambda d, dots, y, x: d.where(x > 0, dots[0], 0.0),
+)
+
+
+def _leaky_relu_fwd(x, negative_slope):
+    return np.where(x > 0, x, x * negative_slope)
+
+
+# y = x if x > 0 else s x
+# NOTE: the derivative at 0 is s (the left slope), as PyTorch.
+_leaky_relu = Primitive(
+    "leaky_relu", _leaky_relu_fwd,
+    (lambda d, g, y, x, negative_slope: d.where(x > 0, g, g * negative_slope),),
+    lambda d, dots, y, x, negative_slope: d.where(x > 0, dots[0], dots[0] * negative_slope),
+)
+
+
+def leaky_relu(x, negative_slope=0.01):
+    """max(x, 0) + negative_slope * min(x, 0)."""
+    return _leaky_relu(x, negative_slope=float(negative_slope))
+
+
+# y = log(1 + e^x)   dy/dx = sigmoid(x)     (logaddexp is stable for large |x|)
+softplus = elementwise("softplus", lambda x: np.logaddexp(0, x), lambda d, y, x: d.sigmoid(x))
+
+_SQRT_HALF = 1 / math.sqrt(2)
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+
+
+def _gelu_fwd(x):
+    return 0.5 * x * (1 + scipy.special.erf(x * _SQRT_HALF))
+
+
+# y = x Phi(x)       dy/dx = Phi(x) + x phi(x)     (exact GELU, PyTorch's default)
+gelu = elementwise(
+    "gelu", _gelu_fwd,
+    lambda d, y, x: 0.5 * (1 + d.erf(x * _SQRT_HALF)) + x * d.exp(-0.5 * x * x) * _INV_SQRT_2PI,
+)
+
+
+def _tie_split(d, g, a, b):
+    """g where a > b, g/2 where a == b, 0 elsewhere."""
+    # NOTE: at ties maximum/minimum split the gradient evenly between both inputs (as PyTorch).
+    zero = d.zeros_like(g)
+    return d.where(a == b, g * 0.5, d.where(a > b, g, zero))
+
+
+# y = max(a, b)      a_bar = y_bar [a > b] + y_bar/2 [a == b]
+maximum = Primitive(
+    "maximum", np.maximum,
+    (lambda d, g, y, a, b: _tie_split(d, g, a, b), lambda d, g, y, a, b: _tie_split(d, g, b, a)),
+    lambda d, dots, y, a, b: _sum_dots(
+        _tie_split(d, t, x, o) for t, x, o in ((dots[0], a, b), (dots[1], b, a)) if t is not None),
+)
+
+# y = min(a, b)      a_bar = y_bar [a < b] + y_bar/2 [a == b]
+minimum = Primitive(
+    "minimum", np.minimum,
+    (lambda d, g, y, a, b: _tie_split(d, g, b, a), lambda d, g, y, a, b: _tie_split(d, g, a, b)),
+    lambda d, dots, y, a, b: _sum_dots(
+        _tie_split(d, t, o, x) for t, x, o in ((dots[0], a, b), (dots[1], b, a)) if t is not None),
+)
+
+
+def _where_fwd(cond, a, b):
+    return np.where(cond, a, b)
+
+
+# y = a where c else b         a_bar = y_bar [c], b_bar = y_bar [not c]   (c is not differentiable)
+_where = Primitive(
+    "where", _where_fwd,
+    (None,
+     lambda d, g, y, c, a, b: d.where(c, g, d.zeros_like(g)),
+     lambda d, g, y, c, a, b: d.where(c, d.zeros_like(g), g)),
+    lambda d, dots, y, c, a, b: d.where(
+        c,
+        dots[1] if dots[1] is not None else d.zeros_like(y),
+        dots[2] if dots[2] is not None else d.zeros_like(y)),
+)
+
+
+def where(cond, x, y):
+    """Elementwise ``x if cond else y``; ``cond`` is a bool array or Tensor (no gradient)."""
+    return _where(_data(cond), x, y)
+
+
+def _clip_mask(x, lo, hi):
+    x = _data(x)
+    mask = np.ones(x.shape, dtype=bool)
+    if lo is not None:
+        mask &= x >= lo
+    if hi is not None:
+        mask &= x <= hi
+    return mask
+
+
+# y = clip(x, lo, hi)          x_bar = y_bar [lo <= x <= hi]
+# NOTE: at the bounds the gradient passes (the inclusive mask PyTorch's clamp uses).
+_clip = Primitive(
+    "clip", lambda x, lo, hi: np.clip(x, lo, hi),
+    (lambda d, g, y, x, lo, hi: d.where(_clip_mask(x, lo, hi), g, 0.0),),
+    lambda d, dots, y, x, lo, hi: d.where(_clip_mask(x, lo, hi), dots[0], 0.0),
+)
+
+
+def clip(x, lo=None, hi=None):
+    """Clamp values into [lo, hi] (either bound may be None)."""
+    if lo is None and hi is None:
+        return identity(x)
+    return _clip(x, lo=lo, hi=hi)
+
+
+# y = x (a new node: transforms use it to give an argument its own place in the graph)
+identity = Primitive(
+    "identity", lambda x: x, (lambda d, g, y, x: g,), lambda d, dots, y, x: dots[0]
+)
+
+# y = x.astype(dtype)          x_bar = y_bar (cast back by the engine)
+_astype = Primitive(
+    "astype", lambda x, dtype: x.astype(dtype),
+    (lambda d, g, y, x, dtype: g,),
+    lambda d, dots, y, x, dtype: d.astype(dots[0], dtype),
+)
+
+
+def astype(x, dtype):
+    """Cast to ``dtype``; gradients are cast back to the input's dtype."""
+    return _astype(x, dtype=np.dtype(dtype))

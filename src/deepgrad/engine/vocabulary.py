@@ -1,0 +1,95 @@
+"""The rules' vocabulary, in two faces: one table, a column for arrays and one for Tensors.
+
+Every VJP and JVP rule is written once against a namespace ``d`` (``d.exp(x)``, ``d.sum(g, axis)``).
+``ARRAY_OPS`` holds NumPy functions: an ordinary first-order ``backward()`` runs the rules on raw
+ndarrays and records nothing. ``TENSOR_OPS`` holds deepgrad's own primitives: with
+``create_graph=True`` and in forward mode the same rules record themselves, so derivatives of any
+order need no extra code (HIPS autograd's central idea). The table below is the whole vocabulary:
+a name, then what it means on arrays, then on Tensors.
+"""
+
+from __future__ import annotations
+
+import operator
+from types import SimpleNamespace
+
+import numpy as np
+import scipy.special
+
+from . import conv
+from . import primitives as P
+from .primitives.base import _count, _sum_to_axes
+from .primitives.reductions import _log_softmax_fwd, _softmax_fwd
+from .primitives.shape import _getitem_adjoint_fwd
+
+# On arrays, ndarray methods where NumPy has them: they skip the dispatch layer of the np.*
+# functions (about 1 us per call).
+
+
+def _sum(x, axis=None, keepdims=False):  # cotangents are float: add.reduce is sum, faster
+    return np.add.reduce(x, axis=axis, keepdims=keepdims)
+
+
+def _mean(x, axis=None, keepdims=False):
+    return np.add.reduce(x, axis=axis, keepdims=keepdims) / _count(x.shape, axis)
+
+
+def _broadcast_to(x, shape):
+    # Materialised: the next rule needs the values anyway, and it is cheaper than a view here.
+    out = np.empty(shape, dtype=x.dtype)
+    out[...] = x
+    return out
+
+
+def _sum_to(x, shape):
+    axes = _sum_to_axes(x.shape, shape)
+    return x.sum(axis=axes, keepdims=True).reshape(shape) if axes else x.reshape(shape)
+
+
+_TABLE = {
+    # name            on arrays (first-order backward)                  on Tensors (recorded)
+    "exp":            (np.exp,                                           P.exp),
+    "log":            (np.log,                                           P.log),
+    "sqrt":           (np.sqrt,                                          P.sqrt),
+    "sin":            (np.sin,                                           P.sin),
+    "cos":            (np.cos,                                           P.cos),
+    "sign":           (np.sign,                                          P.sign),
+    "tanh":           (np.tanh,                                          P.tanh),
+    "sigmoid":        (scipy.special.expit,                              P.sigmoid),
+    "erf":            (scipy.special.erf,                                P.erf),
+    "pow":            (np.power,                                         P.pow),
+    "where":          (np.where,                                         P.where),
+    "matmul":         (np.matmul,                                        P.matmul),
+    "zeros_like":     (np.zeros_like,                                    P.zeros_like),
+    "astype":         (lambda x, dtype: x.astype(dtype),                 P.astype),
+    "reshape":        (lambda x, shape: x.reshape(shape),                P.reshape),
+    "transpose":      (lambda x, axes=None: x.transpose(axes),           P.transpose),
+    "mT":             (operator.attrgetter("mT"),                        P.mT),
+    "sum":            (_sum,                                             P.sum),
+    "mean":           (_mean,                                            P.mean),
+    "broadcast_to":   (_broadcast_to,                                    P.broadcast_to),
+    "sum_to":         (_sum_to,                                          P.sum_to),
+    "softmax":        (lambda x, axis=-1: _softmax_fwd(x, axis),         P.softmax),
+    "log_softmax":    (lambda x, axis=-1: _log_softmax_fwd(x, axis),     P.log_softmax),
+    "linear":         (lambda x, w: np.matmul(x, w.T),                   P.linear),
+    "getitem":        (lambda x, index: x[index],
+                       lambda x, index: P.getitem(x, index=index)),
+    "getitem_adjoint": (_getitem_adjoint_fwd,
+                        lambda g, index, shape: P._getitem_adjoint(g, index=index,
+                                                                   shape=tuple(shape))),
+    "pad":            (np.pad,                                           P.pad),
+    "concatenate":    (lambda xs, axis=0: np.concatenate(xs, axis),      P.concatenate),
+    "stack":          (lambda xs, axis=0: np.stack(xs, axis),            P.stack),
+    "im2col":         (conv._im2col_fwd,
+                       lambda x, kernel, stride, dilation, padding, fill: conv._im2col(
+                           x, kernel=kernel, stride=stride, dilation=dilation, padding=padding,
+                           fill=fill)),
+    "col2im":         (lambda c, shape, kernel, stride, dilation, padding: conv._col2im_fwd(
+                           c, tuple(shape), kernel, stride, dilation, padding),
+                       lambda c, shape, kernel, stride, dilation, padding: conv._col2im(
+                           c, shape=tuple(shape), kernel=kernel, stride=stride,
+                           dilation=dilation, padding=padding)),
+}
+
+ARRAY_OPS = SimpleNamespace(**{name: on_arrays for name, (on_arrays, _) in _TABLE.items()})
+TENSOR_OPS = SimpleNamespace(**{name: on_tensors for name, (_, on_tensors) in _TABLE.items()})
