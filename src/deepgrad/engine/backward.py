@@ -9,8 +9,6 @@ is itself recorded and can be differentiated again.
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 
 from . import graph
@@ -45,24 +43,27 @@ def _order_key(t):
     return -1 if node is None else node.seq
 
 
-def _topological_order(roots, stop=()):
-    """Tensors reachable from ``roots`` that require grad, inputs before the tensors they made.
+def walk(roots, stop=(), since=-1, every_input=False):
+    """The one graph walk: the tensors reachable from ``roots``, inputs before what they made.
 
-    One walk collects them; sorting by node creation order (a topological order by
-    construction) replaces a two-phase DFS. The walk does not go past tensors in ``stop``.
+    Follows the inputs that require grad (every Tensor input with ``every_input``, for drawing);
+    does not go past tensors in ``stop`` nor into nodes made before ``since`` (a checkpoint's
+    block). One pass collects them; sorting by node creation order (a topological order by
+    construction) replaces a two-phase DFS. Used by backward, compile, checkpoint, dot and the
+    lexicographic derivative.
     """
     seen = {id(t): t for t in roots}  # marked when first reached: each tensor is pushed once
     stack = list(seen.values())
     while stack:
         t = stack.pop()
         node = t.grad_fn
-        if node is None or id(t) in stop:
+        if node is None or id(t) in stop or node.seq < since:
             continue
         inputs = node.inputs
         if inputs is None:
             raise RuntimeError(_FREED)
-        for i in node.diff:
-            x = inputs[i]
+        for x in ([x for x in inputs if isinstance(x, Tensor)] if every_input
+                  else [inputs[i] for i in node.diff]):
             key = id(x)
             if key not in seen:
                 seen[key] = x
@@ -116,52 +117,54 @@ def run_backward(roots, cotangents, inputs=None, retain_graph=False, create_grap
     if graph.tracer is not None:
         return graph.tracer.backward(roots, cotangents, inputs, retain_graph, create_graph)
     stop = set() if inputs is None else set(id(t) for t in inputs)
-    order = _topological_order(roots, stop)
+    order = walk(roots, stop)
     if create_graph is None:
         create_graph = _outer_dependence(order, stop, cotangents) and _GradMode.enabled
     # Differentiable mode: rules run on Tensors when the gradient must itself be recorded or
     # must carry forward-mode tangents (forward-over-reverse).
     tensor_mode = create_graph or any(t.tangents is not None for t in order)
     keep = _reaching(order, inputs) if inputs is not None else None
-    pending = {}
+    pending, shared = {}, set()
     for r, g in zip(roots, cotangents):
         if tensor_mode and not isinstance(g, Tensor):
             g = Tensor._wrap(g)
         elif not tensor_mode and isinstance(g, Tensor):
             g = g.data
+        shared.add(id(g))  # the caller holds it: a leaf may not adopt it
         key = id(r)
         pending[key] = g if key not in pending else pending[key] + g
     results = {}
-    d = TENSOR_OPS if tensor_mode else ARRAY_OPS
+
+    def arrive(t, g):
+        """PyTorch's face, per tensor: the g to propagate through t's node, or None to stop."""
+        key = id(t)
+        if keep is not None and key not in keep:
+            return None
+        if t._hooks:
+            g = _run_hooks(t, g, tensor_mode)
+            shared.add(id(g))  # a hook's result may be held by the hook
+        if key in stop:
+            results[key] = g
+            return None
+        if t.grad_fn is None:
+            if inputs is None:
+                _accumulate_leaf(t, g, create_graph, id(g) in shared)
+            return None
+        if _modified:
+            _check_unmodified(t.grad_fn, t)
+        return g
+
+    def leave(node, g):
+        if check is not None:
+            check(node, g, pending)
+        if not retain_graph:
+            node.inputs = node.arrays = None
+
     previous_mode = _GradMode.enabled
     _GradMode.enabled = create_graph
     try:
-        for i in range(len(order) - 1, -1, -1):
-            t = order[i]
-            order[i] = None  # let the tensor (and its data) go once it has been used
-            key = id(t)
-            g = pending.pop(key, None)
-            if g is None:
-                continue
-            if keep is not None and key not in keep:
-                continue
-            if t._hooks:
-                g = _run_hooks(t, g, tensor_mode)
-            if key in stop:
-                results[key] = g
-                continue
-            node = t.grad_fn
-            if node is None:
-                if inputs is None:
-                    _accumulate_leaf(t, g, create_graph)
-                continue
-            if _modified:
-                _check_unmodified(node, t)
-            _propagate(node, t, g, d, tensor_mode, pending, keep)
-            if check is not None:
-                check(node, g, pending)
-            if not retain_graph:
-                node.inputs = node.arrays = None
+        _chain_rule(order, pending, shared, TENSOR_OPS if tensor_mode else ARRAY_OPS,
+                    tensor_mode, keep, arrive, leave)
     finally:
         _GradMode.enabled = previous_mode
     if inputs is None:
@@ -173,6 +176,47 @@ def run_backward(roots, cotangents, inputs=None, retain_graph=False, create_grap
             g = Tensor._wrap(g)
         out.append(g)
     return out
+
+
+def _chain_rule(order, pending, shared, d, tensor_mode, keep, arrive, leave):
+    """The chain rule, outputs first: each tensor's summed cotangent through its node's VJP rules.
+
+    ``pending`` maps id(tensor) to the sum of the cotangents that reached it so far; ``arrive``
+    and ``leave`` are PyTorch's bookkeeping around each node (see ``run_backward``).
+    """
+    for i in range(len(order) - 1, -1, -1):
+        t, order[i] = order[i], None  # the tensor (and its data) may go once it has been used
+        g = pending.pop(id(t), None)
+        if g is None or (g := arrive(t, g)) is None:
+            continue
+        node = t.grad_fn
+        if node.inputs is None:
+            raise RuntimeError(_FREED)
+        xs, y = (node.inputs, t) if tensor_mode else (node.arrays, t.data)
+        for k in node.diff:
+            x, rule = node.inputs[k], node.prim.vjps[k]
+            if rule is None or (keep is not None and id(x) not in keep):
+                continue  # an input the primitive is not differentiable in, or one not wanted
+            x_bar = rule(d, g, y, *xs, **node.params)
+            if x_bar is None:
+                continue
+            if x_bar is g:  # passed through unchanged (add, identity): now held twice
+                shared.add(id(g))
+            x_bar = _fit(d, x_bar, x.data, tensor_mode)
+            key = id(x)
+            pending[key] = x_bar if key not in pending else pending[key] + x_bar
+        leave(node, g)
+
+
+def _fit(d, x_bar, x_data, tensor_mode):
+    """x_bar with its input's shape and dtype: the adjoint of broadcasting is summation, here."""
+    if x_bar.shape != x_data.shape:
+        x_bar = d.sum_to(x_bar, x_data.shape)
+    if x_bar.dtype != x_data.dtype:
+        x_bar = d.astype(x_bar, x_data.dtype)
+    if not tensor_mode and type(x_bar) is not np.ndarray:
+        x_bar = np.asarray(x_bar)
+    return x_bar
 
 
 def _outer_dependence(order, stop, cotangents):
@@ -187,37 +231,6 @@ def _outer_dependence(order, stop, cotangents):
     return any((t.grad_fn is None) != (id(t) in stop) for t in order)
 
 
-def _propagate(node, t, g, d, tensor_mode, pending, keep):
-    """Send the cotangent ``g`` of ``t`` through its node's VJP rules to the node's inputs."""
-    xs = node.inputs
-    if xs is None:
-        raise RuntimeError(_FREED)
-    args = xs if tensor_mode else node.arrays
-    out = t if tensor_mode else t.data
-    vjps = node.prim.vjps
-    params = node.params
-    for i in node.diff:
-        x = xs[i]
-        if keep is not None and id(x) not in keep:
-            continue
-        rule = vjps[i]
-        if rule is None:  # an input the primitive is not differentiable in (a mask, labels)
-            continue
-        x_bar = rule(d, g, out, *args, **params)
-        if x_bar is None:
-            continue
-        x_data = x.data
-        if x_bar.shape != x_data.shape:  # the adjoint of broadcasting is summation: one place
-            x_bar = d.sum_to(x_bar, x_data.shape)
-        if x_bar.dtype != x_data.dtype:
-            x_bar = d.astype(x_bar, x_data.dtype)
-        if not tensor_mode and type(x_bar) is not np.ndarray:
-            x_bar = np.asarray(x_bar)
-        key = id(x)
-        prev = pending.get(key)
-        pending[key] = x_bar if prev is None else prev + x_bar
-
-
 def _run_hooks(t, g, tensor_mode):
     for hook in t._hooks:
         r = hook(g if tensor_mode else Tensor._wrap(g))
@@ -226,29 +239,13 @@ def _run_hooks(t, g, tensor_mode):
     return g
 
 
-def _refs_of_a_private_array() -> int:
-    """What ``sys.getrefcount`` reports inside ``_accumulate_leaf`` for an array that only the
-    backward pass holds (the caller's local, the parameter, getrefcount's own argument: 3 on
-    CPython 3.11). Measured the same way rather than assumed: interpreters count differently."""
-
-    def callee(g):
-        return sys.getrefcount(g)
-
-    g = np.empty(0)
-    return callee(g)
-
-
-_PRIVATE_REFS = _refs_of_a_private_array()  # any more and someone else can see the array
-
-
-def _accumulate_leaf(leaf, g, create_graph):
+def _accumulate_leaf(leaf, g, create_graph, shared=True):
     """``leaf.grad += g`` as PyTorch: a tensor of its own the first time, in place afterwards.
 
-    The backward pass may share one array between several inputs (add passes its cotangent
-    through unchanged), so the first gradient is copied unless nobody else holds it (PyTorch's
-    use-count test, here ``sys.getrefcount``): stealing saves a copy of every weight gradient
-    per step (7 MB on the 784-1024-1024-10 MLP). Later gradients are added in place, as
-    PyTorch does outside create_graph.
+    The first gradient is adopted without a copy when the backward pass made it and holds it
+    nowhere else (``shared`` False: no VJP rule passed it on unchanged to a second input, as
+    ``add`` does, and the caller did not supply it); otherwise it is copied. Later gradients are
+    added in place, as PyTorch does outside create_graph.
     """
     if isinstance(g, Tensor):
         if not create_graph:
@@ -256,8 +253,8 @@ def _accumulate_leaf(leaf, g, create_graph):
         leaf._grad = g if leaf._grad is None else leaf._grad + g
         return
     if leaf._grad is None:
-        private = (g.base is None and g.dtype == leaf.data.dtype and g.flags.writeable
-                   and sys.getrefcount(g) <= _PRIVATE_REFS)
+        private = (not shared and g.base is None and g.dtype == leaf.data.dtype
+                   and g.flags.writeable)
         leaf._grad = Tensor._wrap(g if private else g.astype(leaf.data.dtype, copy=True))
     elif leaf._grad.data.flags.writeable and leaf._grad.data.dtype == g.dtype:
         leaf._grad.data += g

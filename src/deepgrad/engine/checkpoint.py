@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .backward import run_backward
+from .backward import run_backward, walk
 from .graph import Node
 from .mode import _GradMode, _set_grad_enabled
 from .primitives import Primitive, identity, zeros_like
@@ -82,16 +82,7 @@ def checkpoint(fn, *args):
 
 def _captured_tensors(out, start):
     """Tensors requiring grad that the graph of ``out`` reaches but that were made before it."""
-    found, seen, stack = [], set(), [out] if isinstance(out, Tensor) else []
-    while stack:
-        t = stack.pop()
-        if id(t) in seen:
-            continue
-        seen.add(id(t))
-        node = t.grad_fn
-        if node is None or node.seq < start:
-            if t.requires_grad:
-                found.append(t)
-            continue
-        stack.extend(node.inputs[i] for i in node.diff)
-    return found
+    if not isinstance(out, Tensor):
+        return []
+    return [t for t in walk([out], since=start)
+            if t.requires_grad and (t.grad_fn is None or t.grad_fn.seq < start)]

@@ -24,6 +24,7 @@ import subprocess
 
 import numpy as np
 
+from .backward import walk
 from .tensor import Tensor
 
 # The lecture's colours: parameters red, intermediate operations blue, inputs and outputs white.
@@ -86,28 +87,12 @@ def _kind(t: Tensor, root: Tensor) -> str:
 
 def _walk(root: Tensor):
     """Every tensor reachable from ``root`` through grad_fn.inputs, inputs before their users."""
-    order, seen = [], set()
-    stack = [(root, False)]
-    while stack:
-        t, expanded = stack.pop()
-        if expanded:
-            order.append(t)
-            continue
-        if id(t) in seen:
-            continue
-        seen.add(id(t))
-        stack.append((t, True))
-        node = t.grad_fn
-        if node is None:
-            continue
-        if node.inputs is None:
-            raise RuntimeError(
-                "to_dot: the graph below this tensor was freed by backward(); draw it before "
-                "calling backward, or call backward(retain_graph=True)")
-        for x in reversed(node.inputs):
-            if isinstance(x, Tensor) and id(x) not in seen:
-                stack.append((x, False))
-    return order
+    try:
+        return walk([root], every_input=True)
+    except RuntimeError:
+        raise RuntimeError(
+            "to_dot: the graph below this tensor was freed by backward(); draw it before "
+            "calling backward, or call backward(retain_graph=True)") from None
 
 
 def to_dot(tensor: Tensor, names: dict | None = None, show_params: bool = True,

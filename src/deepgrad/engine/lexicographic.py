@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .backward import walk
 from .vocabulary import ARRAY_OPS
 from .tensor import Tensor
 
@@ -72,21 +73,6 @@ _UNARY_KINKS = {"relu": _relu, "leaky_relu": _leaky_relu, "abs": _abs, "clip": _
 _BINARY_KINKS = {"maximum": 1, "minimum": -1}
 
 
-def _topological_order(root):
-    order, seen, stack = [], set(), [(root, False)]
-    while stack:
-        t, expanded = stack.pop()
-        if expanded:
-            order.append(t)
-        elif id(t) not in seen:
-            seen.add(id(t))
-            stack.append((t, True))
-            if t.grad_fn is not None:
-                stack.extend((a, False) for a in t.grad_fn.inputs
-                             if isinstance(a, Tensor) and a.requires_grad)
-    return order
-
-
 def _push(node, y, dots):
     """Tangents (k, *y.shape) of y = prim(inputs) from the inputs' tangents (or None)."""
     name, params = node.prim.name, node.params
@@ -125,7 +111,7 @@ def ld_derivative(f, x, directions=None):
     xt = Tensor(x, requires_grad=True)
     y = f(xt)
     tangents = {id(xt): M.T.reshape((n,) + x.shape)}
-    for t in _topological_order(y):
+    for t in walk([y]):
         if t.grad_fn is None:
             continue
         dots = [tangents.get(id(a)) if isinstance(a, Tensor) else None for a in t.grad_fn.inputs]

@@ -283,7 +283,7 @@ class Trace:
     # -- backward planning: the same walk as graph.run_backward, on slots
     def _plan_backward(self, roots, cotangents):
         d = ARRAY_OPS
-        order = backward._topological_order(roots)
+        order = backward.walk(roots)
         if any(t.tangents is not None or t._hooks for t in order):
             self.fail("gradient hooks or forward-mode tangents in the traced graph")
             return
