@@ -154,17 +154,11 @@ def run_backward(roots, cotangents, inputs=None, retain_graph=False, create_grap
             _check_unmodified(t.grad_fn, t)
         return g
 
-    def leave(node, g):
-        if check is not None:
-            check(node, g, pending)
-        if not retain_graph:
-            node.inputs = node.arrays = None
-
     previous_mode = _GradMode.enabled
     _GradMode.enabled = create_graph
     try:
         _chain_rule(order, pending, shared, TENSOR_OPS if tensor_mode else ARRAY_OPS,
-                    tensor_mode, keep, arrive, leave)
+                    tensor_mode, keep, arrive, check, not retain_graph)
     finally:
         _GradMode.enabled = previous_mode
     if inputs is None:
@@ -178,11 +172,12 @@ def run_backward(roots, cotangents, inputs=None, retain_graph=False, create_grap
     return out
 
 
-def _chain_rule(order, pending, shared, d, tensor_mode, keep, arrive, leave):
+def _chain_rule(order, pending, shared, d, tensor_mode, keep, arrive, after, free):
     """The chain rule, outputs first: each tensor's summed cotangent through its node's VJP rules.
 
     ``pending`` maps id(tensor) to the sum of the cotangents that reached it so far; ``arrive``
-    and ``leave`` are PyTorch's bookkeeping around each node (see ``run_backward``).
+    is PyTorch's bookkeeping per tensor (see ``run_backward``), ``after`` detect_anomaly's check,
+    ``free`` whether to free each node once used (not with retain_graph).
     """
     for i in range(len(order) - 1, -1, -1):
         t, order[i] = order[i], None  # the tensor (and its data) may go once it has been used
@@ -202,21 +197,19 @@ def _chain_rule(order, pending, shared, d, tensor_mode, keep, arrive, leave):
                 continue
             if x_bar is g:  # passed through unchanged (add, identity): now held twice
                 shared.add(id(g))
-            x_bar = _fit(d, x_bar, x.data, tensor_mode)
+            x_data = x.data  # the adjoint of broadcasting is summation: here, once for all
+            if x_bar.shape != x_data.shape:
+                x_bar = d.sum_to(x_bar, x_data.shape)
+            if x_bar.dtype != x_data.dtype:
+                x_bar = d.astype(x_bar, x_data.dtype)
+            if not tensor_mode and type(x_bar) is not np.ndarray:
+                x_bar = np.asarray(x_bar)
             key = id(x)
             pending[key] = x_bar if key not in pending else pending[key] + x_bar
-        leave(node, g)
-
-
-def _fit(d, x_bar, x_data, tensor_mode):
-    """x_bar with its input's shape and dtype: the adjoint of broadcasting is summation, here."""
-    if x_bar.shape != x_data.shape:
-        x_bar = d.sum_to(x_bar, x_data.shape)
-    if x_bar.dtype != x_data.dtype:
-        x_bar = d.astype(x_bar, x_data.dtype)
-    if not tensor_mode and type(x_bar) is not np.ndarray:
-        x_bar = np.asarray(x_bar)
-    return x_bar
+        if after is not None:
+            after(node, g, pending)
+        if free:
+            node.inputs = node.arrays = None  # the activations go as soon as they are used
 
 
 def _outer_dependence(order, stop, cotangents):
