@@ -7,7 +7,7 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[2] / "src"
 ENGINE = SRC / "deepgrad" / "engine"
 BUDGET = 1500  # DESIGN.md's budget for the evening read
-CEILING = 2100  # what it is now (see the closing note of issue 13): it may only shrink
+CEILING = 2060  # what it is now, 2,058 (issue 13's closing note): it may only shrink
 # The evening read: every engine file docs/engine.md walks through, except the speed devices
 # (engine/fast/), the PyTorch surface (torch's names, keywords, creation functions, methods) and
 # the debugging tools (detect_anomaly, the lexicographic derivative).
