@@ -204,14 +204,15 @@ def check(f, ref, inputs, seed=0):
 
 def _nan_on_both_references(mine, torch_out, jax_out):
     """Where deepgrad disagrees, it is finite and both references are NaN (masking by
-    multiplication, 0 * inf, in their rules); everywhere else all three agree."""
+    multiplication, 0 * inf, in their rules); everywhere else deepgrad agrees with PyTorch or
+    with JAX, the arbiter (PyTorch's NaN can reach entries where JAX's 0 * inf does not)."""
     for a, b, c in zip(mine, torch_out, jax_out):
         a, b, c = (np.asarray(v, dtype=np.float64) for v in (a, b, c))
         if a.shape != b.shape or a.shape != c.shape:
             return False
         both_nan = np.isnan(b) & np.isnan(c) & np.isfinite(a)
         rest = ~both_nan
-        if not agree(a[rest], b[rest]):
+        if not (agree(a[rest], b[rest]) or agree(a[rest], c[rest])):
             return False
     return True
 
@@ -223,7 +224,8 @@ def _finite_differences_agree(f, inputs, u, mine, h=1e-6):
             return float(np.sum(f(*[dg.tensor(x) for x in xs]).data * u))
 
     for k, (x, g) in enumerate(zip(inputs, mine)):
-        for idx in zip(*np.nonzero(np.isfinite(g))):
+        for idx in zip(*np.nonzero(np.isfinite(np.atleast_1d(g)))):
+            idx = idx if np.ndim(g) else ()  # a scalar input's gradient is 0-d
             hi, lo = [a.copy() for a in inputs], [a.copy() for a in inputs]
             hi[k][idx] += h
             lo[k][idx] -= h
