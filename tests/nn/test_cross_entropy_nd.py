@@ -82,6 +82,25 @@ def test_nll_loss_matches_torch(shape, weight, ignore_index, reduction):
     agree(lambda a, t: loss(a, t), lambda a, t: ref(a, t), log_p, target)
 
 
+@pytest.mark.parametrize("shape", [(5, 3), *SHAPES], ids=str)
+@pytest.mark.parametrize("weight,smoothing,reduction",
+                         [(w, s, r) for w, i, s, r in OPTIONS if i == -100])
+def test_probability_targets_get_torchs_gradient(shape, weight, smoothing, reduction):
+    z, q = RNG.standard_normal(shape), probabilities(shape)
+    w = RNG.random(shape[min(1, len(shape) - 1)]) + 0.5 if weight else None
+    zt, qt = dg.tensor(z, requires_grad=True), dg.tensor(q, requires_grad=True)
+    zr, qr = torch.tensor(z, requires_grad=True), torch.tensor(q, requires_grad=True)
+    out = F.cross_entropy(zt, qt, w, reduction=reduction, label_smoothing=smoothing)
+    ref = torch.nn.functional.cross_entropy(zr, qr, None if w is None else torch.tensor(w),
+                                            reduction=reduction, label_smoothing=smoothing)
+    r = RNG.standard_normal(out.shape)
+    (out * r).sum().backward()
+    (ref * torch.tensor(r)).sum().backward()
+    for ours, theirs in ((zt, zr), (qt, qr)):
+        np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-9,
+                                   atol=1e-12)
+
+
 def test_segmentation_style_training_step_matches_torch():
     """A 1x1 convolution as a per-pixel classifier: (N, C, H, W) logits, (N, H, W) labels."""
     x, y = RNG.standard_normal((2, 4, 3, 3)), RNG.integers(0, 3, size=(2, 3, 3))

@@ -176,12 +176,14 @@ def _classes_last(name, input, target):
     if t.shape != wanted:
         raise ValueError(f"{name}: target has shape {t.shape}; for scores of shape {shape} it "
                          f"must be {wanted} (class labels) or {shape} (class probabilities)")
+    if probabilities and isinstance(target, Tensor):  # moved with the graph: it gets a gradient
+        t = target
     if input.ndim == 1:
         rows = dg.reshape(input, (1, c))
-        return rows, (t.reshape(1, c) if probabilities else t.reshape(1)), ()
+        return rows, (dg.reshape(t, (1, c)) if probabilities else t.reshape(1)), ()
     order = (0, *range(2, input.ndim), 1)  # the class axis last, then one row per position
     rows = dg.reshape(dg.transpose(input, order), (-1, c))
-    t = t.transpose(order).reshape(-1, c) if probabilities else t.reshape(-1)
+    t = dg.reshape(dg.transpose(t, order), (-1, c)) if probabilities else t.reshape(-1)
     return rows, t, wanted if not probabilities else shape[:1] + shape[2:]
 
 
@@ -229,8 +231,9 @@ def _cross_entropy_rows(input, target, weight, ignore_index, reduction, label_sm
     if plain and not ignored:
         return cross_entropy_prim(input, target, reduction=reduction)  # fused, validated above
     log_p = dg.log_softmax(input, axis=-1)
-    if probabilities:
-        q = t * (1 - label_smoothing) + label_smoothing / c
+    if probabilities:  # a Tensor target keeps its graph: it gets a gradient, as in torch
+        q = target if isinstance(target, Tensor) else t
+        q = q * (1 - label_smoothing) + label_smoothing / c
         losses = -dg.sum(log_p * (q if w is None else q * w), axis=-1)
         return _reduce(losses, reduction)
     loss = _weighted_nll("cross_entropy", log_p, t, w, ignore_index, reduction)
