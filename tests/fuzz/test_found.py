@@ -78,3 +78,19 @@ def test_finite_differences_settle_a_scalar_input_too():
     result = checked(f, ref, [-2.0, [1e4, 0.0]])
     assert result["deepgrad_wrong"] == []
     assert "backward (NaN from 0 * inf in PyTorch and JAX)" in result["torch_wrong"]
+
+
+def test_a_derivative_through_a_nan_value_is_nan_and_unsettled():
+    """abs(c + var(x, ddof=1)) for one element: the value is NaN (0 / 0, as torch.var), and its
+    derivative in c is undefined: deepgrad NaN, PyTorch 0 (abs'(NaN) = sign(NaN) = 0 there), JAX
+    -u (its abs' picks -1): the references disagree with each other, so the case is unsettled,
+    not deepgrad's."""
+    def f(x, c):
+        return dg.abs(dg.add(c, dg.var(x, axis=None, keepdims=False, ddof=1)))
+
+    def ref(o, x, c):
+        return o.abs(o.add(c, o.var(x, None, False, 1)))
+
+    result = checked(f, ref, [[-2.0], -2.0])
+    assert result["deepgrad_wrong"] == []
+    assert "backward (through a NaN value)" in result["unsettled"]
