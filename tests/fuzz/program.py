@@ -29,6 +29,7 @@ _DOMAINS = {
     "nonzero": st.one_of(st.sampled_from([-2.0, -1.0, -0.5, 0.5, 1.0, 2.0]),
                          st.floats(0.25, 3), st.floats(-3, -0.25)),
     "unit": st.one_of(st.sampled_from([0.0, 0.5, 1.0]), st.floats(0, 1)),
+    "two_up": st.one_of(st.sampled_from([2.0, 2.0, 3.0]), st.floats(2, 3)),  # zero bases' p
 }
 _CHECKS = {
     "real": lambda a: True,
@@ -36,6 +37,7 @@ _CHECKS = {
     "positive": lambda a: bool(np.all(a >= 0.25)) and bool(np.all(a <= 1e3)),
     "nonzero": lambda a: bool(np.all(np.abs(a) >= 0.25)) and bool(np.all(np.abs(a) <= 1e3)),
     "unit": lambda a: bool(np.all((a >= 0) & (a <= 1))),
+    "two_up": lambda a: bool(np.all(a >= 2)) and bool(np.all(a <= 1e3)),
 }
 NAMESPACE = {"dg": dg, "P": P, "C": C, "np": np}
 

@@ -218,7 +218,10 @@ class JaxOps:
         return _reduce(self, losses, reduction)
 
     def bce_with_logits(self, z, y, reduction):
-        losses = jnp.logaddexp(z, 0.0) - z * self.c(y)
+        # y softplus(-z) + (1 - y) softplus(z): smooth, and exact where the loss is tiny
+        # (z = 50, y = 1: softplus(z) - z y cancels to 0, whose sqrt has an infinite slope)
+        y = self.c(y)
+        losses = y * jnp.logaddexp(-z, 0.0) + (1 - y) * jnp.logaddexp(z, 0.0)
         return _reduce(self, losses, reduction)
 
     def mse_loss(self, x, t, reduction): return _reduce(self, (x - self.c(t)) ** 2, reduction)

@@ -51,7 +51,7 @@ def _binary_operands(b, da="real", db="real"):
             y = b.pick(db, shape=b.value(x).shape)
         return (x, y) if b.draw(st.booleans()) else (y, x) if da == db else (x, y)
     number = {"real": [0.0, 1.0, -2.5, 3.0], "nonzero": [0.5, -2.0], "nonneg": [0.0, 2.0, 0.5],
-              "positive": [0.5, 2.0]}
+              "positive": [0.5, 2.0], "two_up": [2.0, 3.0]}
     if side == "number-right":
         return b.pick(da), repr(b.one_of(number[db]))
     return repr(b.one_of(number[da])), b.pick(db)
@@ -80,9 +80,11 @@ def _pow(b, name):
         x = b.pick("nonneg")
         p = b.one_of([0.5, 1.5, 2.5])
         return f"{x} ** {p}", f"o.pow({x}, {p})"
-    if kind == "tensor-exponent":  # a**p, both differentiable: zero bases, or p = 0 (where
-        # PyTorch's Hessian is wrong); not both: 0**p is discontinuous at p = 0
-        x, p = _binary_operands(b, *b.one_of([("nonneg", "positive"), ("positive", "nonneg")]))
+    if kind == "tensor-exponent":  # a**p, both differentiable: zero bases with p >= 2 (for
+        # 0 < p < 2 the exact d2/(da dp) at a = 0, a^(p-1) (1 + p log a), is infinite: see
+        # docs/conventions.md), or p = 0 (where PyTorch's Hessian is wrong); not both: 0**p is
+        # discontinuous at p = 0
+        x, p = _binary_operands(b, *b.one_of([("nonneg", "two_up"), ("positive", "nonneg")]))
         return f"dg.pow({x}, {p})", f"o.pow({x}, {p})"
     p, base = b.pick("nonzero"), b.one_of([2.0, 0.5])
     return f"{base} ** {p}", f"o.pow({base}, {p})"

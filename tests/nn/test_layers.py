@@ -170,7 +170,7 @@ def test_batchnorm_matches_torch_in_train_and_eval(float64, affine):
 
 
 def test_batchnorm_needs_two_rows_to_train():
-    with pytest.raises(ValueError, match="more than 1 row"):
+    with pytest.raises(ValueError, match="more than 1 value per channel"):
         nn.BatchNorm1d(3)(np.zeros((1, 3), np.float32))
 
 

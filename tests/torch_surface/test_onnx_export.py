@@ -33,6 +33,11 @@ def models():
                                                                        dilation=(1, 2)),
                                  nn.MaxPool2d(2, padding=1), nn.AvgPool2d((1, 2)),
                                  nn.AdaptiveAvgPool2d(1), nn.Flatten())
+    yield "batchnorm options", nn.Sequential(
+        nn.Linear(6, 8), nn.BatchNorm1d(8, momentum=None), nn.Unflatten(1, (2, 2, 2)),
+        nn.BatchNorm2d(2), nn.BatchNorm2d(2, track_running_stats=False, affine=False),
+        nn.Flatten(), nn.Unflatten(1, (2, 4)), nn.BatchNorm1d(2, track_running_stats=False),
+        nn.Flatten(), nn.BatchNorm1d(8, track_running_stats=False))
     yield "convnet", nn.Sequential(nn.Standardize(6, X.mean(0), X.std(0)),
                                    nn.ConvNet((1, 6), [3, 4], [3, 3], 2, padding=1))
 

@@ -179,6 +179,9 @@ EXAMPLES = [  # at least one per ARCHITECTURES entry, with each option that chan
                                                          bias=False, init="he"),
                   nn.MaxPool2d(2), nn.AvgPool2d((1, 1)), nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten()),
     nn.ConvNet((1, 40), [5, 5], [5, 3], 10, padding=1), nn.ConvNet((1, 8, 8), [3], 3, 4),
+    nn.Sequential(nn.Unflatten(1, (1, 2, 2)), nn.BatchNorm2d(1, momentum=None),
+                  nn.BatchNorm2d(1, track_running_stats=False), nn.Flatten(),
+                  nn.BatchNorm1d(4, momentum=None, track_running_stats=False, affine=False)),
 ]
 
 

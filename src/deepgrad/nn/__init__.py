@@ -14,7 +14,7 @@ from deepgrad.nn.activation import (
                                     Step,
                                     Tanh,
 )
-from deepgrad.nn.batchnorm import BatchNorm1d
+from deepgrad.nn.batchnorm import BatchNorm1d, BatchNorm2d
 from deepgrad.nn.containers import ModuleDict, ModuleList
 from deepgrad.nn.conv import Conv1d, Conv2d
 from deepgrad.nn.convnet import ConvNet
@@ -36,7 +36,7 @@ from deepgrad.nn.sequential import Sequential
 from deepgrad.nn.standardize import Standardize
 
 __all__ = ["ACTIVATIONS", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AvgPool1d", "AvgPool2d",
-           "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "Conv1d", "Conv2d", "ConvNet",
+           "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "Conv1d", "Conv2d", "ConvNet",
            "CrossEntropyLoss", "Flatten", "HuberLoss", "L1Loss", "MSELoss", "MaxPool1d", "MaxPool2d",
            "ModuleDict", "ModuleList", "NLLLoss", "SiLU", "SmoothL1Loss", "Unflatten",
            "DenseBlock", "Dropout", "GELU", "Identity",

@@ -150,8 +150,46 @@ def _weighted_nll(name, log_probs, t, weight, ignore_index, reduction):
     scale = (w[safe] * keep).astype(log_probs.dtype)
     losses = -log_probs[np.arange(len(t)), safe] * scale
     if reduction == "mean":
-        return dg.sum(losses) / scale.sum()
+        return _weighted_mean(losses, scale.sum())
     return dg.sum(losses) if reduction == "sum" else losses
+
+
+def _weighted_mean(losses, total):
+    """sum(losses) / total; with every target ignored (total 0) NaN with a zero gradient, as
+    torch (not NaN gradients from 0 / 0)."""
+    return dg.sum(losses) / total if total else dg.sum(losses) + np.nan
+
+
+def _classes_last(name, input, target):
+    """Scores (N, C, d1, ...) with labels (N, d1, ...) or probabilities (N, C, d1, ...), or
+    unbatched (C,) with () or (C,), as rows (M, C) with (M,) labels or (M, C) probabilities; and
+    the shape of the per-element losses (None: the rows are the input, (N,))."""
+    t = _data(target)
+    if input.ndim == 2:
+        return input, target, None
+    if input.ndim == 0:
+        raise ValueError(f"{name}: expected scores of shape (N, C) or (N, C, d1, ...), got a "
+                         "scalar")
+    probabilities = t.dtype.kind == "f" and t.ndim == input.ndim
+    shape, c = tuple(input.shape), input.shape[min(1, input.ndim - 1)]
+    wanted = shape if probabilities else shape[:1] + shape[2:] if input.ndim > 1 else ()
+    if t.shape != wanted:
+        raise ValueError(f"{name}: target has shape {t.shape}; for scores of shape {shape} it "
+                         f"must be {wanted} (class labels) or {shape} (class probabilities)")
+    if probabilities and isinstance(target, Tensor):  # moved with the graph: it gets a gradient
+        t = target
+    if input.ndim == 1:
+        rows = dg.reshape(input, (1, c))
+        return rows, (dg.reshape(t, (1, c)) if probabilities else t.reshape(1)), ()
+    order = (0, *range(2, input.ndim), 1)  # the class axis last, then one row per position
+    rows = dg.reshape(dg.transpose(input, order), (-1, c))
+    t = dg.reshape(dg.transpose(t, order), (-1, c)) if probabilities else t.reshape(-1)
+    return rows, t, wanted if not probabilities else shape[:1] + shape[2:]
+
+
+def _per_element(loss, shape, reduction):
+    """The per-row losses of _classes_last back in the (N, d1, ...) shape (reduction 'none')."""
+    return loss if shape is None or reduction != "none" else dg.reshape(loss, shape)
 
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
@@ -159,14 +197,27 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     """l_n = -w_{y_n} log softmax(z_n)[y_n] for integer labels y (N,), or -sum_c w_c q_nc log
     softmax(z_n)_c for class probabilities q (N, C); then the mean (weighted: divided by the
     sum of w_{y_n} over rows not equal to ignore_index), sum, or none over n. label_smoothing
-    eps mixes in the uniform target: (1 - eps) l_n + eps / C sum_c -w_c log p_nc (torch)."""
+    eps mixes in the uniform target: (1 - eps) l_n + eps / C sum_c -w_c log p_nc (torch).
+    Scores (N, C, d1, ...) take labels (N, d1, ...) or probabilities (N, C, d1, ...), one loss
+    per position (the mean over all of them); (C,) takes one label () or (C,), as torch."""
     _check_reduction("cross_entropy", reduction)
+    input = input if isinstance(input, Tensor) else Tensor(np.asarray(input))
+    rows, target, shape = _classes_last("cross_entropy", input, target)
+    return _per_element(_cross_entropy_rows(rows, target, weight, ignore_index, reduction,
+                                            label_smoothing), shape, reduction)
+
+
+def _cross_entropy_rows(input, target, weight, ignore_index, reduction, label_smoothing):
+    """cross_entropy of scores (N, C)."""
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got "
                          f"{label_smoothing}")
     t = _data(target)
     probabilities = t.dtype.kind == "f" and t.ndim == 2
     if probabilities:
+        if ignore_index != -100:
+            raise ValueError(f"cross_entropy: ignore_index={ignore_index} applies to class "
+                             "labels, not to class probabilities (as torch)")
         if t.shape != tuple(input.shape):
             raise ValueError(f"cross_entropy: probabilities have shape {t.shape}, logits "
                              f"{tuple(input.shape)}; they must match")
@@ -180,8 +231,9 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     if plain and not ignored:
         return cross_entropy_prim(input, target, reduction=reduction)  # fused, validated above
     log_p = dg.log_softmax(input, axis=-1)
-    if probabilities:
-        q = t * (1 - label_smoothing) + label_smoothing / c
+    if probabilities:  # a Tensor target keeps its graph: it gets a gradient, as in torch
+        q = target if isinstance(target, Tensor) else t
+        q = q * (1 - label_smoothing) + label_smoothing / c
         losses = -dg.sum(log_p * (q if w is None else q * w), axis=-1)
         return _reduce(losses, reduction)
     loss = _weighted_nll("cross_entropy", log_p, t, w, ignore_index, reduction)
@@ -192,7 +244,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     if reduction == "mean":
         denominator = keep.sum() if w is None else (w[np.where(t != ignore_index, t, 0)]
                                                     * keep).sum()
-        smooth = dg.sum(smooth) / denominator
+        smooth = _weighted_mean(smooth, denominator)
     elif reduction == "sum":
         smooth = dg.sum(smooth)
     return (1 - label_smoothing) * loss + smooth * (label_smoothing / c)
@@ -200,12 +252,19 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     """l_n = -w_{y_n} input[n, y_n] for integer labels y (N,) (input from log_softmax); the mean
-    divides by the sum of w_{y_n} over rows not equal to ignore_index (torch)."""
+    divides by the sum of w_{y_n} over rows not equal to ignore_index (torch). Input
+    (N, C, d1, ...) takes labels (N, d1, ...); (C,) one label (), as torch."""
     _check_reduction("nll_loss", reduction)
+    input = input if isinstance(input, Tensor) else Tensor(np.asarray(input))
     t = _data(target)
-    _check_labels("nll_loss", input, t, ignore_index)
-    w = _class_weights("nll_loss", weight, input.shape[-1], input.dtype)
-    return _weighted_nll("nll_loss", input, t, w, ignore_index, reduction)
+    if t.dtype.kind == "f" and t.ndim == input.ndim:
+        raise TypeError(f"nll_loss: target must be integer class labels, got dtype {t.dtype} "
+                        f"and shape {t.shape} (class probabilities go to cross_entropy)")
+    rows, t, shape = _classes_last("nll_loss", input, t)
+    _check_labels("nll_loss", rows, t, ignore_index)
+    w = _class_weights("nll_loss", weight, rows.shape[-1], rows.dtype)
+    return _per_element(_weighted_nll("nll_loss", rows, t, w, ignore_index, reduction), shape,
+                        reduction)
 
 
 def _same_shape(name, input, target):

@@ -2,9 +2,10 @@
 
 Each layer class has one entry in CONVERTERS: a function (builder, module, x) -> output name that
 appends the layer's nodes and initialisers. Containers (Sequential, MLP, Residual, DenseBlock)
-recurse; Dropout is the identity and BatchNorm uses its running statistics, as in eval(). A new
-layer needs one entry. Inputs have a symbolic batch dimension "N". Adaptive average pooling
-exports when each output bin is a whole window (global, or sizes that divide evenly).
+recurse; Dropout is the identity and BatchNorm uses its running statistics, as in eval() (the
+batch's own with track_running_stats=False, as torch). A new layer needs one entry. Inputs have
+a symbolic batch dimension "N". Adaptive average pooling exports when each output bin is a
+whole window (global, or sizes that divide evenly).
 """
 
 import math
@@ -14,7 +15,7 @@ import numpy as np
 from deepgrad.engine import conv as C
 from deepgrad.nn import activation as A
 from deepgrad.nn import pooling as P
-from deepgrad.nn.batchnorm import BatchNorm1d
+from deepgrad.nn.batchnorm import BatchNorm1d, BatchNorm2d
 from deepgrad.nn.conv import Conv1d, Conv2d
 from deepgrad.nn.convnet import ConvNet
 from deepgrad.nn.dense import DenseBlock
@@ -82,9 +83,23 @@ def _batchnorm(b, m, x):
     n = m.num_features
     scale = m.weight.data if m.weight is not None else np.ones(n)
     shift = m.bias.data if m.bias is not None else np.zeros(n)
+    if not m.track_running_stats:  # the batch's own statistics, as its eval() does
+        return _batch_statistics_norm(b, m, x, scale, shift)
     return b.op("BatchNormalization", x, b.constant("scale", scale), b.constant("shift", shift),
                 b.constant("mean", m.running_mean), b.constant("var", m.running_var),
                 epsilon=float(m.eps))
+
+
+def _batch_statistics_norm(b, m, x, scale, shift):
+    """(x - mean) / sqrt(var + eps) * scale + shift, mean and biased var over all but axis 1:
+    on x seen as (N, C, -1), so one graph serves (N, C), (N, C, L) and (N, C, H, W)."""
+    flat = b.op("Reshape", x, b.constant("shape", np.array([0, m.num_features, -1], np.int64)))
+    centred = b.op("Sub", flat, b.op("ReduceMean", flat, axes=[0, 2], keepdims=1))
+    var = b.op("ReduceMean", b.op("Mul", centred, centred), axes=[0, 2], keepdims=1)
+    std = b.op("Sqrt", b.op("Add", var, b.constant("eps", np.array(m.eps))))
+    y = b.op("Mul", b.op("Div", centred, std), b.constant("scale", scale.reshape(1, -1, 1)))
+    y = b.op("Add", y, b.constant("shift", shift.reshape(1, -1, 1)))
+    return b.op("Reshape", y, b.op("Shape", x))
 
 
 def _layernorm(b, m, x):
@@ -192,6 +207,7 @@ CONVERTERS = {
     A.Step: _step,
     Dropout: lambda b, m, x: b.op("Identity", x),
     BatchNorm1d: _batchnorm,
+    BatchNorm2d: _batchnorm,
     LayerNorm: _layernorm,
     Standardize: _standardize,
     Sequential: lambda b, m, x: _chain(b, m.layers, x),

@@ -15,7 +15,7 @@ only known once it is built: the weights are then checked against the built modu
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from deepgrad.nn.activation import ACTIVATIONS
@@ -34,10 +34,12 @@ class ModelFileError(ValueError):
 
 @dataclass(frozen=True)
 class Architecture:
-    """One Module class's header schema: {field: check} and config -> {state_dict key: shape}."""
+    """One Module class's header schema: {field: check} and config -> {state_dict key: shape};
+    `defaults`: fields a file may omit (added after files were written), with their value."""
 
     fields: dict
     shapes: Callable = lambda config: {}
+    defaults: dict = field(default_factory=dict)
 
 
 def _fail(where, what):
@@ -198,6 +200,12 @@ def _affine(shape, present):
     return {"weight": shape, "bias": shape} if present else {}
 
 
+def _batchnorm(c):
+    n = c["num_features"]
+    buffers = {"running_mean": (n,), "running_var": (n,), "num_batches_tracked": ()}
+    return {**_affine((n,), c["affine"]), **(buffers if c["track_running_stats"] else {})}
+
+
 ARCHITECTURES = {
     "Linear": Architecture({"in_features": POSITIVE, "out_features": POSITIVE, "bias": BOOL},
                            lambda c: _linear(c["in_features"], c["out_features"], c["bias"])),
@@ -235,11 +243,11 @@ ARCHITECTURES = {
                                "unflattened_size": list_of(integer(-1), 1)}),
     "Standardize": Architecture({"num_features": POSITIVE, "inverse": BOOL}, lambda c: {
         "mean": (c["num_features"],), "std": (c["num_features"],)}),
-    "BatchNorm1d": Architecture(
-        {"num_features": POSITIVE, "eps": number(0), "momentum": number(0, 1), "affine": BOOL},
-        lambda c: {**_affine((c["num_features"],), c["affine"]),
-                   "running_mean": (c["num_features"],), "running_var": (c["num_features"],),
-                   "num_batches_tracked": ()}),
+    **{name: Architecture(
+        {"num_features": POSITIVE, "eps": number(0), "momentum": optional(number(0, 1)),
+         "affine": BOOL, "track_running_stats": BOOL}, _batchnorm,
+        defaults={"track_running_stats": True})  # files written before the option existed
+       for name in ("BatchNorm1d", "BatchNorm2d")},
     "LayerNorm": Architecture(
         {"normalized_shape": list_of(POSITIVE, 1), "eps": number(0), "elementwise_affine": BOOL},
         lambda c: _affine(tuple(c["normalized_shape"]), c["elementwise_affine"])),
@@ -267,6 +275,7 @@ def module_shapes(description, where="architecture", depth=0):
     if name not in ARCHITECTURES:
         return UNKNOWN
     fields = ARCHITECTURES[name].fields
+    config = {**ARCHITECTURES[name].defaults, **config}
     if set(config) != set(fields):
         _fail(f"{where}.config", f"of {name} must have the fields {', '.join(fields) or 'none'}; "
               f"got {', '.join(map(str, config)) or 'none'}")

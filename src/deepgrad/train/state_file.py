@@ -43,7 +43,8 @@ def load(path, weights_only=True, map_location=None):
     weights_only and map_location are accepted for torch's signature (nothing else is read)."""
     path = Path(path)
     blob = path.read_bytes()
-    if blob[:2] == b"PK" or blob[:1] == b"\x80":
+    # safetensors: an 8-byte length, then JSON; its first byte is \x80 for a 128-byte header
+    if blob[8:9] != b"{" and (blob[:2] == b"PK" or blob[:1] == b"\x80"):
         raise ValueError(f"{path}: a pickled torch file; deepgrad never unpickles (write it "
                          "with safetensors.torch.save_file(model.state_dict(), path) instead)")
     try:

@@ -1,0 +1,96 @@
+"""Programs the 20,000-program runs of ``make fuzz`` stopped at, each with the verdict the exact
+maths gives: who was wrong, and the numbers that decide it (docs/conventions.md lists them)."""
+
+import math
+import warnings
+
+import numpy as np
+
+import deepgrad as dg
+
+from .compare import check
+
+
+def checked(f, ref, inputs, seed=0):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return check(f, ref, [np.asarray(a, dtype=np.float64) for a in inputs], seed)
+
+
+def test_sqrt_of_a_tiny_bce_is_finite_where_the_references_cancel_to_zero():
+    """bce(z=50, y=1) = softplus(-50) = 1.9e-22, exact in deepgrad; PyTorch's and a plain JAX
+    softplus(z) - z y round it to 0, and sqrt's slope there turns the gradients into NaN/-inf.
+    The exact derivative in y is -z / (2 sqrt(loss)): finite."""
+    def f(z, y):
+        return dg.sqrt(dg.abs(dg.binary_cross_entropy_with_logits(z, y, reduction="mean")))
+
+    def ref(o, z, y):
+        return o.sqrt(o.abs(o.bce_with_logits(z, y, "mean")))
+
+    loss = math.log1p(math.exp(-50.0))
+    z, y = dg.tensor(50.0, dtype=np.float64, requires_grad=True), dg.tensor(
+        1.0, dtype=np.float64, requires_grad=True)
+    f(z, y).backward()
+    assert math.isclose(f(z, y).item(), math.sqrt(loss), rel_tol=1e-12)
+    assert math.isclose(y.grad.item(), -50.0 / (2 * math.sqrt(loss)), rel_tol=1e-9)
+    assert abs(z.grad.item()) < 1e-10  # exact: -1.9e-22 / (2 sqrt(loss)) = -6.9e-12
+    result = checked(f, ref, [50.0, 1.0])
+    assert result["deepgrad_wrong"] == [] and "vjp" in result["torch_wrong"]
+
+
+def test_second_derivatives_of_pow_at_a_zero_base_are_the_exact_limits():
+    """a**p with a = (0, 1) and p = 2 (both differentiable), through x**1 as the fuzzer built
+    it: PyTorch's double backward is NaN in both blocks, JAX's at a = 0 only (0 * inf in their
+    rules); the exact G = <grad <f, u>, w> has dG/da = u (w_a p (p-1) a^(p-2) + w_p a^(p-1)
+    (1 + p log a)) and dG/dp = sum u (w_a a^(p-1) (1 + p log a) + w_p a^p log(a)^2), whose
+    limits at a = 0 are 2 u w_a and 0."""
+    def f(x, p):
+        return dg.pow(x ** 1.0, p)
+
+    def ref(o, x, p):
+        return o.pow(o.pow(x, 1.0), p)
+
+    u, wa, wp = np.array([0.7, -1.3]), np.array([1.1, 0.4]), 0.9
+    x = dg.tensor([0.0, 1.0], dtype=np.float64, requires_grad=True)
+    p = dg.tensor(2.0, dtype=np.float64, requires_grad=True)
+    dg.sum(f(x, p) * u).backward(create_graph=True)
+    (gx, gp), x.grad, p.grad = (x.grad, p.grad), None, None
+    (dg.sum(gx * wa) + gp * wp).backward()
+    np.testing.assert_allclose(x.grad.numpy(), [2 * u[0] * wa[0], u[1] * (2 * wa[1] + wp)],
+                               rtol=1e-12)
+    np.testing.assert_allclose(p.grad.item(), u[1] * wa[1], rtol=1e-12)
+    for seed in range(3):
+        result = checked(f, ref, [[0.0, 1.0], 2.0], seed)
+        assert result["deepgrad_wrong"] == [] and any(
+            m.startswith("double_backward") for m in result["torch_wrong"]), result
+
+
+def test_finite_differences_settle_a_scalar_input_too():
+    """sqrt(|min(x1)|) at x1 = (1e4, 0) with a scalar x0 beside it: both references give NaN at
+    x1[0] (0 * inf), deepgrad 0, which central differences confirm; the check once crashed on
+    the 0-d gradient of x0 (np.nonzero of a 0-d array)."""
+    def f(x0, x1):
+        return dg.sqrt(dg.abs(dg.min(x1, axis=None, keepdims=False))) + 0 * x0
+
+    def ref(o, x0, x1):
+        return o.add(o.sqrt(o.abs(o.min(x1, None, False))), o.mul(0.0, x0))
+
+    result = checked(f, ref, [-2.0, [1e4, 0.0]])
+    assert result["deepgrad_wrong"] == []
+    assert "backward (NaN from 0 * inf in PyTorch and JAX)" in result["torch_wrong"]
+
+
+def test_a_derivative_through_a_nan_value_is_nan_and_unsettled():
+    """abs(c + var(x, ddof=1)) for one element: the value is NaN (0 / 0, as torch.var), and its
+    derivative in c is undefined: deepgrad NaN, PyTorch 0 (abs'(NaN) = sign(NaN) = 0 there), JAX
+    -u (its abs' picks -1): the references disagree with each other, so the case is unsettled,
+    not deepgrad's."""
+    def f(x, c):
+        return dg.abs(dg.add(c, dg.var(x, axis=None, keepdims=False, ddof=1)))
+
+    def ref(o, x, c):
+        return o.abs(o.add(c, o.var(x, None, False, 1)))
+
+    result = checked(f, ref, [[-2.0], -2.0])
+    assert result["deepgrad_wrong"] == []
+    assert "backward (through a NaN value)" in result["unsettled"]
