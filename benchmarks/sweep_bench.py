@@ -1,6 +1,6 @@
 """A 32-cell sweep on each backend against a serial loop: wall time, speed-up, overhead per cell.
 
-    .venv/bin/python -m benchmarks.sweep_bench            # serial, joblib 1/2, Dask 2, Ray 2
+    .venv/bin/python -m benchmarks.sweep_bench            # serial, joblib 1/2, Dask 1/2, Ray 2
     .venv/bin/python -m benchmarks.sweep_bench --backends serial,joblib   # a subset
 
 The cells are `deepgrad train` runs (moons, 200 rows, hidden 16, 5 epochs, --no-plot; lr x
@@ -35,7 +35,7 @@ HERE = Path(__file__).resolve().parent
 GRID = {"data": ["moons"], "n_samples": [200], "epochs": [5], "hidden": [[16], [32]],
         "lr": [0.001, 0.003, 0.01, 0.03]}
 SEEDS = 4
-BACKENDS = {"serial": 1, "joblib-1": 1, "joblib-2": 2, "dask-2": 2, "ray-2": 2}
+BACKENDS = {"serial": 1, "joblib-1": 1, "joblib-2": 2, "dask-1": 1, "dask-2": 2, "ray-2": 2}
 
 
 def _serial():
@@ -55,11 +55,11 @@ def _sweep(backend, **options):
     return seconds
 
 
-def _dask():
+def _dask(workers):
     from distributed import LocalCluster
 
     start = time.perf_counter()
-    with LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
+    with LocalCluster(n_workers=workers, threads_per_worker=1, host="127.0.0.1",
                       dashboard_address=None, processes=True) as cluster:
         startup = time.perf_counter() - start
         return _sweep("dask", scheduler=cluster.scheduler_address), startup
@@ -83,7 +83,7 @@ def measure(backend):
         return _serial()
     if backend.startswith("joblib"):
         return _sweep("joblib", n_jobs=BACKENDS[backend]), 0.0
-    return _dask() if backend == "dask-2" else _ray()
+    return _dask(BACKENDS[backend]) if backend.startswith("dask") else _ray()
 
 
 def markdown(results):

@@ -24,8 +24,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 NAMES = registry.list_experiments()
 # run for real in the report: drawn graphs (ad_examples), lists of key numbers, a wide figure
-REPRESENTATIVE = ["ad_examples", "ad_kinks", "sawtooth", "regions", "min_norm_risk",
-                  "random_units", "global_minima"]
+REPRESENTATIVE = ["ad_examples", "ad_kinks", "regions", "min_norm_risk", "random_units"]
 
 
 def _browser_checks(path, names):
@@ -63,12 +62,12 @@ def test_experiment_figure_follows_the_rules(name):
 
 def test_the_report_renders_every_experiment_at_phone_width(tmp_path):
     real = [n for n in REPRESENTATIVE if n in NAMES]
-    assert "ad_examples" in real and len(real) >= 5, real  # renamed? update REPRESENTATIVE
+    assert "ad_examples" in real and len(real) >= 4, real  # renamed? update REPRESENTATIVE
     outcomes = {o.name: o for o in report.run_all(real, quick=True)}
     errors = {n: o.error.splitlines()[-1] for n, o in outcomes.items() if o.error}
     assert not errors, errors
     assert any(isinstance(v, list) for o in outcomes.values() for v in o.numbers.values())
-    shared_png = outcomes["sawtooth" if "sawtooth" in outcomes else real[0]].png
+    shared_png = outcomes[real[-1]].png
     for name in NAMES:
         if name not in outcomes:
             e = registry.get(name)
