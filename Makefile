@@ -37,6 +37,8 @@ fuzz: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-bench
 	$(PY) -m benchmarks.run
+	$(PY) -m benchmarks.sklearn_bench      # deepgrad.sklearn vs scikit-learn (one thread)
+	$(PY) -m benchmarks.sweep_bench        # 32 cells: serial, joblib, Dask, Ray
 
 $(VENV)/.installed-docs: $(VENV)/.installed pyproject.toml
 	$(PIP) install -q -e '.[docs]'

@@ -77,16 +77,43 @@ def test_dask_sweep_survives_a_killed_worker(cluster, tmp_path):
     assert sum(r["status"] == "ok" for r in rows) >= 5
 
 
-def test_ray_sweep(tmp_path):
+@pytest.fixture(scope="module")
+def local_ray():
+    """A local Ray (ray.init(num_cpus=2)), started once for the module and shut down after.
+
+    Ray's start-up is about five Python daemons (GCS monitor, dashboard head in minimal mode,
+    dashboard agent, runtime-env agent, log monitor) that each import Ray; include_dashboard=False
+    does not remove them, and nothing public does. Measured 18-24 s at load 7-8 on the two
+    shared cores, against the node-registration timeout of 60 s hard-coded in Ray's
+    services.py; a start that times out is retried once, then fails (no skip).
+    """
     ray = pytest.importorskip("ray")
+    saved = os.environ.get("RAY_USAGE_STATS_ENABLED")
+    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"  # no usage report leaves the machine
     try:
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    except Exception as error:  # noqa: BLE001 -- Ray's own start-up timeout on a loaded machine
-        ray.shutdown()
-        pytest.skip(f"ray.init(num_cpus=2) could not start a local Ray here: {error}")
-    try:
-        rows = sweep.run("lab:sawtooth", GRID, seeds=1, backend="ray", results=tmp_path / "r.db",
-                         progress=False)
+        for attempt in (1, 2):
+            try:
+                ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+                break
+            except Exception:  # noqa: BLE001 -- Ray's start-up timeout; retried once
+                ray.shutdown()
+                if attempt == 2:
+                    raise
+        yield ray
     finally:
         ray.shutdown()
+        if saved is None:
+            os.environ.pop("RAY_USAGE_STATS_ENABLED", None)
+        else:
+            os.environ["RAY_USAGE_STATS_ENABLED"] = saved
+
+
+def test_ray_sweep_matches_the_experiment(local_ray, tmp_path):
+    rows = sweep.run("lab:sawtooth", GRID, seeds=1, backend="ray", results=tmp_path / "r.db",
+                     progress=False)
     assert len(rows) == 2 and {r["status"] for r in rows} == {"ok"}
+    assert local_ray.is_initialized()  # the sweep used the running Ray and left it running
+    direct = key_numbers(get("sawtooth").run(quick=True, seed=0, max_depth=3))
+    row = next(r for r in rows if r["params"]["max_depth"] == 3)
+    assert row["metrics"]["max_kink_error"] == direct["max_kink_error"]
+

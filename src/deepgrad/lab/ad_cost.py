@@ -51,7 +51,7 @@ def reverse_order(L: int):
 def optimal_order(dims):
     """Cheapest bracketing of J_L ... J_1 by the matrix-chain dynamic programme.
 
-    cost[i][j] = min_{i <= k < j} cost[i][k] + cost[k+1][j] + d_j d_k d_{i-1}
+    ``cost[i][j] = min_{i <= k < j} cost[i][k] + cost[k+1][j] + d_j d_k d_{i-1}``
     is the cost of the sub-chain of maps i..j (an d_j x d_{i-1} Jacobian).
     Returns ``(cost, bracketing)``; O(L^3) time.
     """

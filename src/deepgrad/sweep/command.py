@@ -4,6 +4,7 @@
         --backend dask --scheduler tcp://10.0.0.1:8786 --results hu.db
     deepgrad sweep run train --grid data=moons hidden=16 --seeds 3 --backend joblib --n-jobs 2
     deepgrad sweep show hu.db
+    deepgrad sweep plot hu.db --metric final_test_loss --param lr --out hu.png
 """
 
 import json
@@ -49,6 +50,12 @@ def add_commands(subparsers):
     s = sub.add_parser("show", help="mean, sd and 95%% interval over seeds per setting")
     s.add_argument("results")
     s.set_defaults(func=show_command)
+    f = sub.add_parser("plot", help="a metric against a parameter, mean ± sd over seeds (PNG)")
+    f.add_argument("results")
+    f.add_argument("--metric", required=True, help="a metric stored by the sweep")
+    f.add_argument("--param", required=True, help="the grid parameter on the x axis")
+    f.add_argument("--out", help="the PNG to write (default: RESULTS_METRIC_PARAM.png)")
+    f.set_defaults(func=plot_command)
 
 
 def run_command(args):
@@ -69,4 +76,19 @@ def show_command(args):
     for params, metric, n, mean, sd, low, high in table:
         print(f"{json.dumps(params):40s} {metric:24s} {n:3d} {mean:11.5g} {sd:10.3g}  "
               f"[{low:.5g}, {high:.5g}]")
+    return 0
+
+
+def plot_command(args):
+    from pathlib import Path
+
+    from deepgrad.sweep.plot import plot_sweep
+
+    if not Path(args.results).is_file():
+        raise FileNotFoundError(f"results: no sweep file {args.results!r}")
+    with ResultStore(args.results) as store:
+        fig = plot_sweep(store.rows(), args.metric, args.param)
+    out = Path(args.out or f"{Path(args.results).with_suffix('')}_{args.metric}_{args.param}.png")
+    out.write_bytes(fig._repr_png_())
+    print(f"wrote {out}")
     return 0

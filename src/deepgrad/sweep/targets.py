@@ -28,7 +28,7 @@ def parameters(target):
     if target == "train":
         train = _train_parser()._subparsers._group_actions[0].choices["train"]
         return {a.dest: a.default for a in train._actions
-                if a.dest not in ("help", "seed", "out", "no_progress")}
+                if a.dest not in ("help", "seed", "out", "no_progress", "no_plot")}
     if target.startswith("lab:"):
         from deepgrad.lab.registry import get
 
@@ -71,7 +71,7 @@ def _run_train(params, seed):
     import io
 
     with tempfile.TemporaryDirectory() as out:
-        argv = ["train", "--seed", str(seed), "--out", out, "--no-progress"]
+        argv = ["train", "--seed", str(seed), "--out", out, "--no-progress", "--no-plot"]
         for name, value in params.items():
             flag = "--" + name.replace("_", "-")
             argv += [flag, *map(str, value)] if isinstance(value, (list, tuple)) else \

@@ -99,6 +99,8 @@ def add_commands(subparsers):
                    help="BLAS threads (default 1: small MLPs train fastest on one, and spinning "
                         "BLAS threads slow a busy machine down; 0: the library's default)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-plot", action="store_true",
+                   help="write no learning_curve.png (a sweep keeps only the numbers)")
     p.set_defaults(func=train_command)
 
     q = subparsers.add_parser("predict", help="predict with a trained model",
@@ -225,8 +227,10 @@ def train_command(args):
             _save_run(out, model, history, {
                 "settings": settings, "test": test, "train_seconds": seconds,
                 "parameters": n_params, **history.to_dict()},
-                {"task": task, "classes": classes, "features": features, "target": args.target})
-        print(f"saved {out}/model.safetensors, metrics.json, learning_curve.png")
+                {"task": task, "classes": classes, "features": features, "target": args.target},
+                plot=not args.no_plot)
+        print(f"saved {out}/model.safetensors, metrics.json"
+              + ("" if args.no_plot else ", learning_curve.png"))
     if deferred.requested:
         print(f"{deferred.signal_name} arrived while saving; the run was saved in full",
               file=sys.stderr)
@@ -248,14 +252,15 @@ def _statistics(a):
     return a.mean(axis=0, dtype=np.float64), a.std(axis=0, dtype=np.float64)
 
 
-def _save_run(out, model, history, metrics, metadata):
+def _save_run(out, model, history, metrics, metadata, plot=True):
     """Write the run's files, each atomically; metrics.json, which marks a finished run, goes
     first out (an earlier run's) and last in."""
     (out / "metrics.json").unlink(missing_ok=True)
     save(model, out / "model.safetensors", metadata=metadata)
-    png = io.BytesIO()
-    plot_history(history).savefig(png, format="png", dpi=100)
-    write_bytes(out / "learning_curve.png", png.getvalue())
+    if plot:
+        png = io.BytesIO()
+        plot_history(history).savefig(png, format="png", dpi=100)
+        write_bytes(out / "learning_curve.png", png.getvalue())
     write_text(out / "metrics.json", json.dumps(metrics, indent=2))
 
 
