@@ -54,6 +54,8 @@ _LAZY = {
     "to_dot": ("deepgrad.engine.dot", "to_dot"),
     "draw": ("deepgrad.engine.dot", "draw"),
     "compile": ("deepgrad.engine.compile", "compile"),
+    "tree_util": ("deepgrad.tree_util", None),
+    "func": ("deepgrad.func", None),
     "ld_derivative": ("deepgrad.engine.lexicographic", "ld_derivative"),
 }
 

@@ -17,41 +17,8 @@ import numpy as np
 from .forward import new_level, pop_tangent, with_tangent
 from .graph import _set_grad_enabled, run_backward
 from .primitives import identity, reshape, stack, zeros_like
+from .pytree import tree_flatten, tree_unflatten
 from .tensor import Tensor, _as_array
-
-# --------------------------------------------------------------------------- pytrees
-
-
-def tree_flatten(tree):
-    """Leaves (in order) and a structure to rebuild ``tree`` from them (tuples, lists, dicts)."""
-    if isinstance(tree, (tuple, list)):
-        leaves, defs = [], []
-        for item in tree:
-            lv, df = tree_flatten(item)
-            leaves += lv
-            defs.append((len(lv), df))
-        return leaves, (type(tree), defs)
-    if isinstance(tree, dict):
-        keys = list(tree)
-        leaves, defs = tree_flatten([tree[k] for k in keys])
-        return leaves, (dict, (keys, defs))
-    return [tree], None
-
-
-def tree_unflatten(treedef, leaves):
-    """Inverse of ``tree_flatten``."""
-    leaves = list(leaves)
-    if treedef is None:
-        return leaves[0]
-    kind, defs = treedef
-    if kind is dict:
-        keys, inner = defs
-        return dict(zip(keys, tree_unflatten(inner, leaves)))
-    out, pos = [], 0
-    for n, df in defs:
-        out.append(tree_unflatten(df, leaves[pos:pos + n]))
-        pos += n
-    return kind(out) if kind is not list else out
 
 
 def _float_tensor(x, what):
