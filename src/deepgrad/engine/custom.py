@@ -29,7 +29,11 @@ def _zeros(v):
 
 
 def _wrap_all(xs):
-    return [x if isinstance(x, Tensor) or not isinstance(x, np.ndarray) else Tensor._wrap(x)
+    """The inputs as Tensors (an array that holds a vmap batch stays one)."""
+    from .vmap import Batched, levels_of
+
+    return [x if isinstance(x, Tensor) or not isinstance(x, np.ndarray) else
+            Batched.make(Tensor._wrap(x), levels_of(x)) if levels_of(x) else Tensor._wrap(x)
             for x in xs]
 
 
@@ -66,6 +70,14 @@ def bind(name, inputs, values, cotangents=None, tangents=None):
     """
     float_outs = [j for j, v in enumerate(values) if np.asarray(v).dtype.kind == "f"]
     state = {}
+    from . import graph
+
+    interp = graph.tracer if getattr(graph.tracer, "batching", False) else None
+    if interp is not None:  # under vmap the rules see one example, as the user wrote them
+        from .vmap import per_example
+
+        cotangents = _per_example_rule(interp, per_example, cotangents, values)
+        tangents = _per_example_rule(interp, per_example, tangents, values, forward=True)
 
     def x_bar(j, i, d, g, y, *xs):
         if cotangents is None:
@@ -112,6 +124,24 @@ def bind(name, inputs, values, cotangents=None, tangents=None):
                                functools.partial(y_dot, j), jvp_on_arrays=False)
         outs.append(prim(*inputs))
     return outs
+
+
+def _per_example_rule(interp, per_example, rule, values, forward=False):
+    """``rule(seeds, xs)`` run at one example's level of the vmap it was called under."""
+    if rule is None:
+        return None
+
+    from .vmap import levels_of
+
+    def batched(seeds, xs):
+        n = len(seeds)
+        # a seed is laid out as its output (a cotangent) or as its input (a tangent)
+        seed_levels = [levels_of(x) for x in xs] if forward else [levels_of(v) for v in values]
+        targets = list(values) if forward else list(xs)
+        return per_example(interp, lambda seen: rule(seen[:n], seen[n:]), list(seeds) + list(xs),
+                           seed_levels + [levels_of(x) for x in xs], targets)
+
+    return batched
 
 
 def _raw(x):

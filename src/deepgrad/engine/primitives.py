@@ -1062,6 +1062,8 @@ def mse_loss(input, target, reduction="mean"):
 
 def zeros_like(x):
     """A constant (non-differentiable) tensor of zeros shaped like ``x``."""
+    if type(x) is not Tensor and isinstance(x, Tensor):  # a vmap batch: zeros per example
+        return x.zeros_like()
     return Tensor._wrap(np.zeros_like(_data(x)))
 
 

@@ -19,6 +19,7 @@ from .graph import _set_grad_enabled, run_backward
 from .primitives import identity, reshape, stack, zeros_like
 from .pytree import tree_flatten, tree_unflatten
 from .tensor import Tensor, _as_array
+from .vmap import vmap  # noqa: F401  (batching rules: vmap.py, batching.py)
 
 
 def _float_tensor(x, what):
@@ -147,7 +148,8 @@ def value_and_grad(f, argnums=0, has_aux=False):
             raise TypeError(
                 f"grad: the function must return a scalar Tensor, got {shape}; use jacrev or "
                 "vjp for non-scalar outputs")
-        grads = fn(Tensor._wrap(np.ones_like(out.data)))
+        grads = fn(Tensor._wrap(np.ones_like(out.data)) if type(out) is Tensor else
+                   zeros_like(out) + 1)  # under vmap: ones batched like out
         grads = grads[0] if isinstance(argnums, int) else tuple(grads)
         value = (out, res[2]) if has_aux else out
         return value, grads
@@ -273,44 +275,6 @@ def hvp(f, primals, tangents):
     return jvp(grad(f, argnums), primals, tangents)[1]
 
 
-# --------------------------------------------------------------------------- vmap
-
-
-def vmap(f, in_axes=0, out_axes=0):
-    """Map ``f`` over an axis of its arguments (``in_axes``: int, None, or one per argument).
-
-    Semantics as ``jax.vmap`` for Tensor arguments and outputs (pytrees of them). This version
-    evaluates ``f`` once per index along the mapped axis and stacks the results (no batching
-    rules yet): exact, and convenient for per-example gradients, but not faster than a loop.
-    """
-
-    def wrapped(*args):
-        axes = in_axes if isinstance(in_axes, (tuple, list)) else (in_axes,) * len(args)
-        if len(axes) != len(args):
-            raise ValueError(f"vmap: in_axes has {len(axes)} entries for {len(args)} arguments")
-        sizes = {np.shape(a)[ax] for a, ax in zip(args, axes) if ax is not None}
-        if len(sizes) != 1:
-            raise ValueError(f"vmap: mapped axes must have one common size, got {sorted(sizes)}")
-        n = sizes.pop()
-        results = []
-        for k in range(n):
-            sliced = [a if ax is None else _take(a, ax, k) for a, ax in zip(args, axes)]
-            results.append(f(*sliced))
-        leaves0, out_def = tree_flatten(results[0])
-        columns = [tree_flatten(r)[0] for r in results]
-        oax = out_axes if isinstance(out_axes, (tuple, list)) else (out_axes,) * len(leaves0)
-        stacked = [stack([col[j] for col in columns], axis=oax[j]) for j in range(len(leaves0))]
-        return tree_unflatten(out_def, stacked)
-
-    return wrapped
-
-
-def _take(a, axis, k):
-    t = a if isinstance(a, Tensor) else Tensor._wrap(_as_array(a))
-    index = (slice(None),) * (axis % t.ndim) + (k,)
-    return t[index]
-
-
 # --------------------------------------------------------------------------- checkpoint
 
 
@@ -325,11 +289,12 @@ def checkpoint(fn, *args):
     gradients through the ordinary backward pass (functional transforms included). Double
     backward and forward mode work by recomputing ``fn`` too.
     """
+    from . import graph
     from .graph import Node, _GradMode
     from .primitives import Primitive
 
-    if not _GradMode.enabled:  # nothing would be stored anyway
-        return fn(*args)
+    if not _GradMode.enabled or getattr(graph.tracer, "batching", False):
+        return fn(*args)  # nothing would be stored anyway; under vmap: plain (exact) gradients
     start = next(Node._counter)  # nodes made by fn have a larger seq
     probes = [Tensor._wrap(a.data) if isinstance(a, Tensor) else a for a in args]
     out = fn(*probes)
