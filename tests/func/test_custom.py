@@ -115,9 +115,14 @@ def test_custom_jvp_forward_reverse_and_hessian_as_jax():
     np.testing.assert_allclose(dt.data, np.asarray(jt), rtol=1e-14)
     jl, dl = (lambda x: jnp.sum(jf(x) ** 3)), (lambda x: dg.sum(df(x) ** 3))
     np.testing.assert_allclose(dg.grad(dl)(X).data, np.asarray(jax.grad(jl)(X)), rtol=1e-13)
-    np.testing.assert_allclose(dg.hessian(dl)(X).data, np.asarray(jax.hessian(jl)(X)),
+    np.testing.assert_allclose(dg.jacrev(dg.grad(dl))(X).data, np.asarray(jax.hessian(jl)(X)),
                                rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(dg.hvp(dl, (X,), (v,)).data,
+                               np.asarray(jax.jvp(jax.grad(jl), (X,), (v,))[1]), rtol=1e-12)
     dg.check_grads(df, (X,), order=2)
+    with pytest.raises(NotImplementedError, match="custom_jvp log1pexp: custom derivative rules "
+                                                  "under nested vmaps"):
+        dg.hessian(dl)(X)  # jacfwd(jacrev): two vmaps (not silently wrong: refused)
 
 
 def test_custom_jvp_defjvps_and_error_for_forward_mode_of_custom_vjp():

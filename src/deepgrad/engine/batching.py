@@ -22,7 +22,7 @@ import numpy as np
 
 from . import primitives as P
 from .tensor import Tensor
-from .vmap import Batched, VmapFallbackWarning, levels_of
+from .vmap import Batched, VmapFallbackWarning, _with, levels_of
 
 
 # --------------------------------------------------------------------------- helpers
@@ -192,7 +192,7 @@ def linear(interp, prim, args, bat, params):
     y = _matmul(interp, x, bat[0], P.transpose(w, (0, 2, 1)) if bat[1] else P.transpose(w),
                 bat[1])
     if len(args) > 2:
-        y = elementwise(interp, P.add, [y, args[2]], [True, bat[2]], {})
+        y = elementwise(interp, P.add, [y, args[2]], [bat[0] or bat[1], bat[2]], {})
     return y
 
 
@@ -302,8 +302,8 @@ def _align_tangents(interp, a):
         finally:
             a.tangents = tangents
         b.tangents = dict(tangents)
-        a = Batched.make(b, levels_of(b) + (level,))
+        a = Batched.make(b, _with(levels_of(a), level))  # inner levels' axes are kept
     for k, t in list(a.tangents.items()):
         if level not in levels_of(t):
-            a.tangents[k] = interp.mark(broadcast_batch(interp, t))
+            a.tangents[k] = Batched.make(broadcast_batch(interp, t), _with(levels_of(t), level))
     return a

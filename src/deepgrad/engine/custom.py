@@ -74,7 +74,13 @@ def bind(name, inputs, values, cotangents=None, tangents=None):
 
     interp = graph.tracer if getattr(graph.tracer, "batching", False) else None
     if interp is not None:  # under vmap the rules see one example, as the user wrote them
-        from .vmap import per_example
+        from .vmap import Interpreter, per_example
+
+        if isinstance(interp.outer, Interpreter):
+            raise NotImplementedError(
+                f"{name}: custom derivative rules under nested vmaps are not supported yet "
+                "(hessian, jacfwd(jacrev(f)) or vmap(jacrev(f)) of a function with a custom rule); "
+                "use hvp, or jacrev/jacfwd of grad, which need one vmap")
 
         cotangents = _per_example_rule(interp, per_example, cotangents, values)
         tangents = _per_example_rule(interp, per_example, tangents, values, forward=True)
@@ -348,7 +354,7 @@ class Function:
         ctx = FunctionCtx(needs)
         own_setup = cls.setup_context is not Function.setup_context
         with _set_grad_enabled(False):
-            plain = [Tensor._wrap(a.data) if isinstance(a, Tensor) else a for a in args]
+            plain = [a.detach() if isinstance(a, Tensor) else a for a in args]  # (vmap: batched)
             if own_setup:
                 out = cls.forward(*plain, **kwargs)
                 cls.setup_context(ctx, tuple(plain), out)

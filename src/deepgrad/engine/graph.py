@@ -247,7 +247,7 @@ def run_backward(roots, cotangents, inputs=None, retain_graph=False, create_grap
     result can be differentiated again from outside (see ``_outer_dependence``). ``check(node,
     g, pending)`` runs after each node's rules (detect_anomaly).
     """
-    if tracer is not None:
+    if tracer is not None and not getattr(tracer, "transposing", False):
         return tracer.backward(roots, cotangents, inputs, retain_graph, create_graph)
     stop = set() if inputs is None else set(id(t) for t in inputs)
     order = _topological_order(roots, stop)
@@ -255,7 +255,8 @@ def run_backward(roots, cotangents, inputs=None, retain_graph=False, create_grap
         create_graph = _outer_dependence(order, stop, cotangents) and _GradMode.enabled
     # Differentiable mode: rules run on Tensors when the gradient must itself be recorded or
     # must carry forward-mode tangents (forward-over-reverse).
-    tensor_mode = create_graph or any(t.tangents is not None for t in order)
+    # (and under vmap's transposing tracer: its rules then see batched cotangents, see vmap.py)
+    tensor_mode = create_graph or tracer is not None or any(t.tangents is not None for t in order)
     keep = _reaching(order, inputs) if inputs is not None else None
     pending = {}
     for r, g in zip(roots, cotangents):
@@ -340,11 +341,12 @@ def _propagate(node, t, g, d, tensor_mode, pending, keep):
         x_bar = rule(d, g, out, *args, **params)
         if x_bar is None:
             continue
-        x_data = x.data
-        if x_bar.shape != x_data.shape:  # the adjoint of broadcasting is summation: one place
-            x_bar = d.sum_to(x_bar, x_data.shape)
-        if x_bar.dtype != x_data.dtype:
-            x_bar = d.astype(x_bar, x_data.dtype)
+        shape = x.shape  # (the property: one example's shape for a vmap batch, see vmap.py)
+        if x_bar.shape != shape:  # the adjoint of broadcasting is summation: one place
+            x_bar = d.sum_to(x_bar, shape)
+        x_dtype = x.data.dtype
+        if x_bar.dtype != x_dtype:
+            x_bar = d.astype(x_bar, x_dtype)
         if not tensor_mode and type(x_bar) is not np.ndarray:
             x_bar = np.asarray(x_bar)
         key = id(x)

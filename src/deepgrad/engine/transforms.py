@@ -16,7 +16,7 @@ import numpy as np
 
 from .forward import new_level, pop_tangent, with_tangent
 from .graph import _set_grad_enabled, run_backward
-from .primitives import identity, reshape, stack, zeros_like
+from .primitives import concatenate, identity, reshape, transpose, zeros_like
 from .pytree import tree_flatten, tree_unflatten
 from .tensor import Tensor, _as_array
 from .vmap import vmap  # noqa: F401  (batching rules: vmap.py, batching.py)
@@ -194,38 +194,66 @@ def _assemble(out_def, in_def, blocks, argnums):
     return tree_unflatten(out_def, per_out)
 
 
-def jacrev(f, argnums=0):
-    """Jacobian by reverse mode: one VJP per output entry. Each block: out.shape + in.shape.
+def _basis(shape, dtype):
+    """The unit tangents/cotangents of a leaf: (n, *shape) with n = its number of entries."""
+    n = int(np.prod(shape))
+    return Tensor._wrap(np.eye(n, dtype=dtype).reshape((n,) + tuple(shape)))
 
-    Pytrees as ``jax.jacrev``: the result has the output's structure, each leaf holding the
-    argument's structure (a tuple over ``argnums`` when it is a tuple).
+
+def _chunked(fn, basis, chunk_size):
+    """``vmap(fn)(basis)`` (a list of leaves), ``chunk_size`` rows at a time to bound memory."""
+    n = basis.shape[0]
+    step = n if chunk_size is None else int(chunk_size)
+    if step < 1:
+        raise ValueError(f"chunk_size must be a positive int or None, got {chunk_size!r}")
+    parts = [vmap(fn)(basis[k:k + step] if step < n else basis) for k in range(0, n, step)]
+    if len(parts) == 1:
+        return parts[0]
+    return [concatenate([p[m] for p in parts]) for m in range(len(parts[0]))]
+
+
+def jacrev(f, argnums=0, chunk_size=None):
+    """Jacobian by reverse mode: the VJP vmapped over the output's unit cotangents (as JAX).
+
+    The function is evaluated once plainly (for the output's shape) and once inside the vmap.
+
+    Each block has shape out.shape + in.shape; pytrees as ``jax.jacrev``: the result has the
+    output's structure, each leaf holding the argument's structure (a tuple over ``argnums``
+    when it is a tuple). ``chunk_size`` cotangents at a time bound memory.
     """
 
     def wrapped(*args):
         nums = _argnums_tuple(argnums, len(args), "jacrev")
         diff = tuple(args[i] for i in nums)
         in_leaves, in_def = tree_flatten(diff)
-        out, fn = vjp(_partial(f, args, nums), *diff)
-        out_leaves, out_def = tree_flatten(out)
+        for x in in_leaves:
+            _float_tensor(x, "jacrev")
+        partial = _partial(f, args, nums)
+        out_leaves, out_def = tree_flatten(partial(*diff))
         outs = [_float_tensor(o, "jacrev output") for o in out_leaves]
         blocks = []
         for j, o in enumerate(outs):
-            rows = []
-            for k in range(o.numel()):
-                cts = [zeros_like(o2) for o2 in outs]
-                cts[j] = _unit(o.shape, k, o.dtype)
-                rows.append(tree_flatten(fn(tree_unflatten(out_def, cts)))[0])
-            blocks.append([reshape(stack([r[m] for r in rows]), o.shape + np.shape(leaf))
-                           for m, leaf in enumerate(in_leaves)])
+            def pull(ct, j=j):
+                # the forward runs inside the vmap too: its graph is batched like the
+                # cotangents, so the backward pass is one batched pass (no loop)
+                out, fn = vjp(partial, *diff)
+                cts = [zeros_like(o2) for o2 in tree_flatten(out)[0]]
+                cts[j] = ct
+                return tree_flatten(fn(tree_unflatten(out_def, cts)))[0]
+
+            rows = _chunked(pull, _basis(o.shape, o.dtype), chunk_size)
+            blocks.append([reshape(r, o.shape + np.shape(leaf))
+                           for r, leaf in zip(rows, in_leaves)])
         return _assemble(out_def, in_def, blocks, argnums)
 
     return wrapped
 
 
-def jacfwd(f, argnums=0):
-    """Jacobian by forward mode: one JVP per input entry. Each block: out.shape + in.shape.
+def jacfwd(f, argnums=0, chunk_size=None):
+    """Jacobian by forward mode: the JVP vmapped over the input's unit tangents (as JAX).
 
-    Pytrees as ``jax.jacfwd`` (same result structure as ``jacrev``).
+    Pytrees as ``jax.jacfwd`` (same result structure as ``jacrev``); ``chunk_size`` tangents at
+    a time bound memory.
     """
 
     def wrapped(*args):
@@ -233,26 +261,24 @@ def jacfwd(f, argnums=0):
         diff = tuple(args[i] for i in nums)
         in_leaves, in_def = tree_flatten(diff)
         in_leaves = [_float_tensor(x, "jacfwd") for x in in_leaves]
-        partial = _partial(f, args, nums)
-        columns = []  # per input leaf: list of output-leaf tangents, one per input entry
-        out_leaves = None
-        for m, x in enumerate(in_leaves):
-            cols = []
-            for k in range(x.numel()):
-                dots = [zeros_like(x2) for x2 in in_leaves]
-                dots[m] = _unit(x.shape, k, x.dtype)
-                out, dot = jvp(partial, tree_unflatten(in_def, in_leaves),
-                               tree_unflatten(in_def, dots))
-                out_leaves, out_def = tree_flatten(out)
-                cols.append(tree_flatten(dot)[0])
-            columns.append(cols)
-        if out_leaves is None:
+        if not in_leaves:
             raise ValueError("jacfwd: the arguments have no entries to differentiate")
+        partial = _partial(f, args, nums)
+        primals = tree_unflatten(in_def, in_leaves)
+        out_def, columns = None, []
+        for m, x in enumerate(in_leaves):
+            def push(v, m=m):
+                dots = [zeros_like(x2) for x2 in in_leaves]
+                dots[m] = v
+                return tree_flatten(jvp(partial, primals, tree_unflatten(in_def, dots))[1])[0]
+
+            columns.append(_chunked(push, _basis(x.shape, x.dtype), chunk_size))
+        out_leaves, out_def = tree_flatten(partial(*primals))
         blocks = []
         for j, o in enumerate(out_leaves):
-            # entries of the input leaf index the last axis, then unfold to its shape
-            blocks.append([reshape(stack([c[j] for c in columns[m]], axis=-1),
-                                   tuple(np.shape(o)) + x.shape)
+            # the basis axis comes first: move it last, then unfold it to the input's shape
+            blocks.append([reshape(transpose(columns[m][j], tuple(range(1, np.ndim(o) + 1))
+                                             + (0,)), tuple(np.shape(o)) + x.shape)
                            for m, x in enumerate(in_leaves)])
         return _assemble(out_def, in_def, blocks, argnums)
 

@@ -63,6 +63,12 @@ def levels_of(x) -> tuple:
     return ()
 
 
+def _with(levels, level):
+    """``levels`` and ``level`` in axis order. A level's rules put its axis after the axes of
+    the outer (smaller) levels, hidden then, and before those of inner ones: sorted order."""
+    return tuple(sorted(set(levels) | {level}))
+
+
 class Batched(Tensor):
     """A Tensor holding a batch of examples; shows the shape of one while its vmap runs."""
 
@@ -168,9 +174,11 @@ class Interpreter:
     """What ``graph.tracer`` points to while a vmap'd function runs: primitives go to rules."""
 
     batching = True
+    transposing = False  # True while run_backward runs its rules through this interpreter
 
     def __init__(self, level, size, outer):
         self.level, self.size, self.outer = level, size, outer
+        self.active = [level]
 
     def physical(self):
         """Context: run primitives on whole arrays (this level's axis visible, outer tracer on)."""
@@ -197,11 +205,10 @@ class Interpreter:
 
     def mark(self, t, like_levels=None):
         """The physical result ``t`` seen as batched at this level (its tangents too)."""
-        levels = levels_of(t) + (self.level,)
-        out = Batched.make(t, levels)
+        out = Batched.make(t, _with(levels_of(t), self.level))
         if out.tangents:
             out.tangents = {k: v if self.level in levels_of(v) else Batched.make(
-                v, levels_of(v) + (self.level,)) for k, v in out.tangents.items()}
+                v, _with(levels_of(v), self.level)) for k, v in out.tangents.items()}
         return out
 
     def backward(self, roots, cotangents, inputs, retain_graph, create_graph):
@@ -209,7 +216,7 @@ class Interpreter:
         from .batching import broadcast_batch
 
         cts = []
-        loop = False
+        transpose = False
         with self.physical():
             for r, c in zip(roots, cotangents):
                 r_in, c_in = self.level in levels_of(r), self.level in levels_of(c)
@@ -217,10 +224,12 @@ class Interpreter:
                     c = broadcast_batch(self, c if isinstance(c, Tensor) else Tensor._wrap(
                         np.asarray(c)))
                 elif c_in and not r_in:
-                    loop = True
+                    transpose = True
                 cts.append(c)
-        if loop:
+        if transpose and isinstance(self.outer, Interpreter):  # params of an outer batch
             return self._backward_loop(roots, cts, inputs, retain_graph, create_graph)
+        if transpose:
+            return self._transpose(roots, cotangents, inputs, retain_graph, create_graph)
         with self.physical():
             grads = graph.run_backward(roots, cts, inputs, retain_graph, create_graph)
         if grads is None:
@@ -228,13 +237,25 @@ class Interpreter:
         return [g if g is None or self.level not in levels_of(x) else self.mark(g)
                 for g, x in zip(grads, inputs)]
 
+    def _transpose(self, roots, cts, inputs, retain_graph, create_graph):
+        """Batched cotangents for a graph made outside this vmap (``vmap(vjp_fn)``, jacrev): the
+        backward pass runs its rules on Tensors through this interpreter, so each VJP rule is
+        batched by the rules of the primitives it is written with (JAX's batched transpose)."""
+        self.transposing = True
+        try:
+            return graph.run_backward(roots, cts, inputs, retain_graph, create_graph)
+        finally:
+            self.transposing = False
+
+
     def _backward_loop(self, roots, cts, inputs, retain_graph, create_graph):
-        """Batched cotangents for a graph made outside this vmap: one backward per example."""
+        """The same, under an outer vmap (its graph is laid out for that batch): one backward
+        pass per example of this level, stacked."""
         from . import primitives as P
 
-        warnings.warn("vmap: a vjp function made outside vmap gets batched cotangents; its "
-                      "backward runs once per example (move the vjp inside the vmap'd "
-                      "function)", VmapFallbackWarning, stacklevel=4)
+        warnings.warn("vmap: a vjp function made outside this vmap, inside another one, gets "
+                      "batched cotangents; its backward runs once per example (move the vjp "
+                      "inside the vmap'd function)", VmapFallbackWarning, stacklevel=4)
         per = []
         with self.physical():
             for b in range(self.size):
@@ -273,7 +294,7 @@ class _Logical:
     def __enter__(self):
         self.saved = (graph.tracer, _Active.levels)
         graph.tracer = self.interp
-        _Active.levels = _Active.levels + [self.interp.level]
+        _Active.levels = self.interp.active
 
     def __exit__(self, *exc):
         graph.tracer, _Active.levels = self.saved
@@ -284,27 +305,39 @@ def per_example(interp, rule, values, levels, inputs):
     called under: ``values`` (whole arrays or Tensors, batched at ``levels``) are seen one
     example at a time, and the results come back whole, batched like ``inputs`` (broadcast or
     summed over the batch)."""
-    from .batching import broadcast_batch
-
-    level = interp.level
     with interp.logical():
         seen = [v if not lv or not isinstance(v, (Tensor, np.ndarray)) else Batched.make(
             v if isinstance(v, Tensor) else Tensor._wrap(v), lv) for v, lv in zip(values, levels)]
         results = rule(seen)
-    out = []
+    base = interp
+    while isinstance(base, Interpreter):
+        base = base.outer
+    saved = (graph.tracer, _Active.levels)
+    graph.tracer, _Active.levels = base, []  # whole arrays, no batch rules: every axis seen
+    try:
+        return [None if r is None else _laid_out_as(r, x) for r, x in zip(results, inputs)]
+    finally:
+        graph.tracer, _Active.levels = saved
+
+
+def _laid_out_as(r, x):
+    """A rule's result ``r`` with the batch axes of ``x`` (a whole array): the batch levels x
+    lacks are summed away, those r lacks are broadcast (the same value for every example)."""
     from . import primitives as P
 
-    for r, x in zip(results, inputs):
-        if r is not None:
-            if not isinstance(r, Tensor):
-                r = Tensor._wrap(np.asarray(r))
-            r_in, x_in = level in levels_of(r), level in levels_of(x)
-            if r_in and not x_in:
-                r = P.sum(r, 0)
-            elif x_in and not r_in:
-                r = broadcast_batch(interp, r)
-        out.append(r)
-    return out
+    r = r if isinstance(r, Tensor) else Tensor._wrap(np.asarray(r))
+    have, want = levels_of(r), levels_of(x)
+    extra = tuple(i for i, k in enumerate(have) if k not in want)
+    if extra:
+        r = P.sum(Tensor._wrap(r.data) if isinstance(r, Batched) else r, extra)
+        have = tuple(k for k in have if k in want)
+    data = r.data if isinstance(r, Tensor) else r
+    if have != want:
+        sizes = np.shape(x.data if isinstance(x, Tensor) else x)[:len(want)]
+        logical = data.shape[len(have):]
+        r = P.reshape(r, tuple(sizes[i] if k in have else 1 for i, k in enumerate(want)) + logical)
+        r = P.broadcast_to(r, tuple(sizes) + logical)
+    return r
 
 
 # --------------------------------------------------------------------------- the transform
@@ -374,7 +407,8 @@ def vmap(f, in_axes=0, out_axes=0, axis_size=None):
                 t = P.transpose(t, perm)
             inputs.append(interp.mark(t))
         saved = (graph.tracer, _Active.levels)
-        graph.tracer, _Active.levels = interp, _Active.levels + [level]
+        interp.active = _Active.levels + [level]  # what user code inside f sees hidden
+        graph.tracer, _Active.levels = interp, interp.active
         try:
             out = f(*tree_unflatten(treedef, inputs))
         finally:
