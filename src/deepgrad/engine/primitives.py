@@ -1010,10 +1010,10 @@ bce_with_logits_prim = Primitive(
 def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
     """Sigmoid + binary cross-entropy in one stable step (as PyTorch's); shapes must match."""
     _check_reduction("binary_cross_entropy_with_logits", reduction)
-    if np.shape(_data(target)) != np.shape(_data(logits)):
+    if np.shape(target) != np.shape(logits):
         raise ShapeError(f"binary_cross_entropy_with_logits: target has shape "
-                         f"{np.shape(_data(target))} but logits have shape "
-                         f"{np.shape(_data(logits))}; they must match (no broadcasting)")
+                         f"{np.shape(target)} but logits have shape "
+                         f"{np.shape(logits)}; they must match (no broadcasting)")
     return bce_with_logits_prim(logits, target, reduction=reduction)
 
 
@@ -1050,9 +1050,9 @@ mse_loss_prim = Primitive(
 
 def mse_loss(input, target, reduction="mean"):
     """Squared error (input - target)^2, reduced by mean, sum or none (shapes must match)."""
-    if np.shape(_data(input)) != np.shape(_data(target)):
-        raise ShapeError(f"mse_loss: input has shape {np.shape(_data(input))} but target has "
-                         f"shape {np.shape(_data(target))}; they must match (no broadcasting)")
+    if np.shape(input) != np.shape(target):
+        raise ShapeError(f"mse_loss: input has shape {np.shape(input)} but target has "
+                         f"shape {np.shape(target)}; they must match (no broadcasting)")
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"mse_loss: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
     return mse_loss_prim(input, target, reduction=reduction)
