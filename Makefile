@@ -37,6 +37,7 @@ fuzz: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-bench
 	$(PY) -m benchmarks.run
+	$(PY) -m benchmarks.func_bench
 
 $(VENV)/.installed-docs: $(VENV)/.installed pyproject.toml
 	$(PIP) install -q -e '.[docs]'
