@@ -120,9 +120,11 @@ def test_custom_jvp_forward_reverse_and_hessian_as_jax():
     np.testing.assert_allclose(dg.hvp(dl, (X,), (v,)).data,
                                np.asarray(jax.jvp(jax.grad(jl), (X,), (v,))[1]), rtol=1e-12)
     dg.check_grads(df, (X,), order=2)
+    np.testing.assert_allclose(dg.hessian(dl)(X).data, np.asarray(jax.hessian(jl)(X)),
+                               rtol=1e-12, atol=1e-14)
     with pytest.raises(NotImplementedError, match="custom_jvp log1pexp: custom derivative rules "
                                                   "under nested vmaps"):
-        dg.hessian(dl)(X)  # jacfwd(jacrev): two vmaps (not silently wrong: refused)
+        dg.vmap(dg.jacrev(dg.grad(dl)))(X[None])  # two vmaps: refused, not silently wrong
 
 
 def test_custom_jvp_defjvps_and_error_for_forward_mode_of_custom_vjp():

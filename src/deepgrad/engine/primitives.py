@@ -939,21 +939,22 @@ def _check_reduction(name, reduction):
 
 def _check_class_target(name, logits, target):
     """Integer labels (N,) in [0, C), or float probabilities (N, C), for logits (N, C)."""
-    z, t = np.asarray(_data(logits)), np.asarray(_data(target))
-    if z.ndim != 2:
-        raise ShapeError(f"{name}: logits must have shape (N, C), got shape {z.shape}")
-    n, c = z.shape
+    # shapes as the tensors show them (one example's under vmap), values from the arrays
+    zs, ts, t = tuple(np.shape(logits)), tuple(np.shape(target)), np.asarray(_data(target))
+    if len(zs) != 2:
+        raise ShapeError(f"{name}: logits must have shape (N, C), got shape {zs}")
+    n, c = zs
     if t.dtype.kind == "f":
-        if t.shape != z.shape:
+        if ts != zs:
             raise TypeError(f"{name}: a float target is read as class probabilities of shape "
-                            f"{z.shape}, got shape {t.shape}; class labels must be integers "
+                            f"{zs}, got shape {ts}; class labels must be integers "
                             f"(target.astype(np.int64))")
         return
     if t.dtype.kind not in "iu":
         raise TypeError(f"{name}: target must hold integer class labels or float probabilities, "
                         f"got dtype {t.dtype}")
-    if t.shape != (n,):
-        raise ShapeError(f"{name}: target must hold {n} labels of shape ({n},), got shape {t.shape}")
+    if ts != (n,):
+        raise ShapeError(f"{name}: target must hold {n} labels of shape ({n},), got shape {ts}")
     from .compile import validation
 
     with validation():  # a check that raises, not a branch: compiled replays skip it
@@ -1062,8 +1063,11 @@ def mse_loss(input, target, reduction="mean"):
 
 def zeros_like(x):
     """A constant (non-differentiable) tensor of zeros shaped like ``x``."""
-    if type(x) is not Tensor and isinstance(x, Tensor):  # a vmap batch: zeros per example
-        return x.zeros_like()
+    if type(x) is not Tensor and isinstance(x, Tensor):
+        from .vmap import Batched
+
+        if isinstance(x, Batched):  # a vmap batch: zeros per example, batched alike
+            return x.zeros_like()
     return Tensor._wrap(np.zeros_like(_data(x)))
 
 
