@@ -39,6 +39,7 @@ bench: $(VENV)/.installed-bench
 	$(PY) -m benchmarks.run
 	$(PY) -m benchmarks.sklearn_bench      # deepgrad.sklearn vs scikit-learn (one thread)
 	$(PY) -m benchmarks.sweep_bench        # 32 cells: serial, joblib, Dask, Ray
+	$(PY) -m benchmarks.func_bench
 
 $(VENV)/.installed-docs: $(VENV)/.installed pyproject.toml
 	$(PIP) install -q -e '.[docs]'

@@ -19,6 +19,7 @@ from .engine.keywords import (
     argmax, argmin, cat, concat, concatenate, dot, log_softmax, logsumexp, max, mean, min, softmax,
     stack, std, sum, var,
 )
+from .engine.custom import custom_jvp, custom_vjp
 from .engine.creation import (
     arange, empty, empty_like, eye, full, full_like, linspace, ones, ones_like, rand, randint,
     randn, randperm, zeros, zeros_like,
@@ -51,6 +52,9 @@ _LAZY = {
     "to_dot": ("deepgrad.engine.dot", "to_dot"),
     "draw": ("deepgrad.engine.dot", "draw"),
     "compile": ("deepgrad.engine.fast.compile", "compile"),
+    "tree_util": ("deepgrad.tree_util", None),
+    "func": ("deepgrad.func", None),
+    "autograd": ("deepgrad.autograd", None),
     "ld_derivative": ("deepgrad.engine.lexicographic", "ld_derivative"),
 }
 

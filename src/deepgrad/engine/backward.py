@@ -114,15 +114,17 @@ def run_backward(roots, cotangents, inputs=None, retain_graph=False, create_grap
     result can be differentiated again from outside (see ``_outer_dependence``). ``check(node,
     g, pending)`` runs after each node's rules (detect_anomaly).
     """
-    if graph.tracer is not None:
-        return graph.tracer.backward(roots, cotangents, inputs, retain_graph, create_graph)
+    tracer = graph.tracer
+    if tracer is not None and not getattr(tracer, "transposing", False):
+        return tracer.backward(roots, cotangents, inputs, retain_graph, create_graph)
     stop = set() if inputs is None else set(id(t) for t in inputs)
     order = walk(roots, stop)
     if create_graph is None:
         create_graph = _outer_dependence(order, stop, cotangents) and _GradMode.enabled
     # Differentiable mode: rules run on Tensors when the gradient must itself be recorded or
     # must carry forward-mode tangents (forward-over-reverse).
-    tensor_mode = create_graph or any(t.tangents is not None for t in order)
+    # (and under vmap's transposing tracer: its rules then see batched cotangents, see vmap.py)
+    tensor_mode = create_graph or tracer is not None or any(t.tangents is not None for t in order)
     keep = _reaching(order, inputs) if inputs is not None else None
     pending, shared = {}, set()
     for r, g in zip(roots, cotangents):
@@ -197,11 +199,11 @@ def _chain_rule(order, pending, shared, d, tensor_mode, keep, arrive, after, fre
                 continue
             if x_bar is g:  # passed through unchanged (add, identity): now held twice
                 shared.add(id(g))
-            x_data = x.data  # the adjoint of broadcasting is summation: here, once for all
-            if x_bar.shape != x_data.shape:
-                x_bar = d.sum_to(x_bar, x_data.shape)
-            if x_bar.dtype != x_data.dtype:
-                x_bar = d.astype(x_bar, x_data.dtype)
+            shape, dtype = x.shape, x.data.dtype  # (x.shape: one example's under vmap)
+            if x_bar.shape != shape:  # the adjoint of broadcasting is summation: once for all
+                x_bar = d.sum_to(x_bar, shape)
+            if x_bar.dtype != dtype:
+                x_bar = d.astype(x_bar, dtype)
             if not tensor_mode and type(x_bar) is not np.ndarray:
                 x_bar = np.asarray(x_bar)
             key = id(x)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .backward import run_backward, walk
+from . import graph
 from .graph import Node
 from .mode import _GradMode, _set_grad_enabled
 from .primitives import Primitive, identity, zeros_like
@@ -26,8 +27,8 @@ def checkpoint(fn, *args):
     gradients through the ordinary backward pass (functional transforms included). Double
     backward and forward mode work by recomputing ``fn`` too.
     """
-    if not _GradMode.enabled:  # nothing would be stored anyway
-        return fn(*args)
+    if not _GradMode.enabled or getattr(graph.tracer, "batching", False):
+        return fn(*args)  # nothing would be stored anyway; under vmap: plain (exact) gradients
     start = next(Node._counter)  # nodes made by fn have a larger seq
     probes = [Tensor._wrap(a.data) if isinstance(a, Tensor) else a for a in args]
     out = fn(*probes)

@@ -40,7 +40,9 @@ def empty(*size, dtype=None, requires_grad=False, device=None):
 
 def full(size, fill_value, dtype=None, requires_grad=False, device=None):
     """Every entry fill_value; the dtype follows it (a bool, an int: int64, a float: float32)."""
-    value = Tensor(fill_value).data
+    # with dtype= the value is converted once, to that dtype (0.3 stays 0.3 in float64)
+    value = Tensor(fill_value).data if dtype is None else np.asarray(
+        fill_value, torch_names.as_dtype(dtype))
     return _make(np.full(torch_names.as_shape((size,)), value, value.dtype), dtype,
                  requires_grad, device)
 

@@ -1,8 +1,11 @@
-"""Pytrees and flat parameters: tuples, lists and dicts of Tensors, flattened and rebuilt.
+"""Pytrees as JAX's ``jax.tree_util``: nested tuples, lists, dicts, namedtuples and None.
 
-Transforms accept and return pytrees (``tree_flatten`` / ``tree_unflatten``);
-``ravel_parameters`` turns a model's parameters into one vector and gives the differentiable map
-back (the Hessian, NTK and Newton-step work need it).
+A pytree is a container of containers whose non-container items are its leaves. ``tree_flatten``
+gives the leaves in order and a ``PyTreeDef`` to rebuild the same structure from new leaves.
+As JAX, ``None`` is an empty subtree (no leaf) and ``register_pytree_node`` makes a user's class a
+container too. Unlike JAX, a dict's leaves come in its insertion order (Python dicts are ordered;
+a state_dict's order is the model's), so ``ravel_parameters`` keeps the user's order; ``tree_map``
+matches the other trees' dicts by key, so their order does not matter there.
 """
 
 from __future__ import annotations
@@ -12,38 +15,162 @@ import numpy as np
 from .primitives import reshape
 from .tensor import Tensor
 
+_registry = {}  # type -> (flatten: obj -> (children, aux), unflatten: (aux, children) -> obj)
 
-def tree_flatten(tree):
-    """Leaves (in order) and a structure to rebuild ``tree`` from them (tuples, lists, dicts)."""
-    if isinstance(tree, (tuple, list)):
-        leaves, defs = [], []
-        for item in tree:
-            lv, df = tree_flatten(item)
-            leaves += lv
-            defs.append((len(lv), df))
-        return leaves, (type(tree), defs)
-    if isinstance(tree, dict):
-        keys = list(tree)
-        leaves, defs = tree_flatten([tree[k] for k in keys])
-        return leaves, (dict, (keys, defs))
-    return [tree], None
+
+def register_pytree_node(cls, flatten, unflatten):
+    """Make ``cls`` a pytree container: ``flatten(x) -> (children, aux)``,
+    ``unflatten(aux, children) -> x`` (as ``jax.tree_util.register_pytree_node``)."""
+    _registry[cls] = (flatten, unflatten)
+
+
+def _is_namedtuple(x) -> bool:
+    return isinstance(x, tuple) and hasattr(type(x), "_fields")
+
+
+def _children(x):
+    """``(kind, aux, children)`` for a container, or None for a leaf."""
+    if x is None:
+        return "none", None, []
+    if type(x) in _registry:
+        children, aux = _registry[type(x)][0](x)
+        return type(x), aux, list(children)
+    if _is_namedtuple(x):
+        return "namedtuple", type(x), list(x)
+    if isinstance(x, (tuple, list)):
+        return type(x), None, list(x)
+    if isinstance(x, dict):
+        keys = list(x)
+        return dict, tuple(keys), [x[k] for k in keys]
+    return None
+
+
+class PyTreeDef:
+    """The structure of a pytree without its leaves; equal structures compare equal."""
+
+    __slots__ = ("kind", "aux", "children", "num_leaves")
+
+    def __init__(self, kind, aux, children):
+        self.kind, self.aux, self.children = kind, aux, tuple(children)
+        self.num_leaves = 1 if kind == "leaf" else sum(c.num_leaves for c in self.children)
+
+    def _key(self):
+        return (self.kind, self.aux, self.children)
+
+    def __eq__(self, other):
+        return isinstance(other, PyTreeDef) and self._key() == other._key()
+
+    def __hash__(self):
+        return hash((str(self.kind), self.num_leaves))
+
+    def unflatten(self, leaves):
+        leaves = list(leaves)
+        if len(leaves) != self.num_leaves:
+            raise ValueError(f"tree_unflatten: the structure {self} has {self.num_leaves} "
+                             f"leaves, got {len(leaves)}")
+        return self._build(iter(leaves))
+
+    def _build(self, it):
+        if self.kind == "leaf":
+            return next(it)
+        items = [c._build(it) for c in self.children]
+        if self.kind == "none":
+            return None
+        if self.kind == "namedtuple":
+            return self.aux(*items)
+        if self.kind is dict:
+            return dict(zip(self.aux, items))
+        if self.kind in (list, tuple):
+            return self.kind(items)
+        if self.kind in _registry:
+            return _registry[self.kind][1](self.aux, items)
+        return self.kind(items)  # a tuple or list subclass
+
+    def __repr__(self):
+        if self.kind == "leaf":
+            return "*"
+        if self.kind == "none":
+            return "None"
+        inner = ", ".join(repr(c) for c in self.children)
+        if self.kind is dict:
+            return "{" + ", ".join(f"{k!r}: {c!r}" for k, c in zip(self.aux, self.children)) + "}"
+        name = self.aux.__name__ if self.kind == "namedtuple" else getattr(
+            self.kind, "__name__", str(self.kind))
+        return f"{name}({inner})"
+
+
+_LEAF = PyTreeDef("leaf", None, ())
+
+
+def tree_flatten(tree, is_leaf=None):
+    """``(leaves, treedef)``: the leaves in order and the structure to rebuild ``tree``.
+
+    ``is_leaf(x) -> bool`` stops the descent at chosen subtrees (as JAX's argument).
+    """
+    leaves = []
+
+    def walk(x):
+        if is_leaf is not None and is_leaf(x):
+            leaves.append(x)
+            return _LEAF
+        found = _children(x)
+        if found is None:
+            leaves.append(x)
+            return _LEAF
+        kind, aux, children = found
+        return PyTreeDef(kind, aux, [walk(c) for c in children])
+
+    treedef = walk(tree)
+    return leaves, treedef
 
 
 def tree_unflatten(treedef, leaves):
-    """Inverse of ``tree_flatten``."""
-    leaves = list(leaves)
-    if treedef is None:
-        return leaves[0]
-    kind, defs = treedef
-    if kind is dict:
-        keys, inner = defs
-        return dict(zip(keys, tree_unflatten(inner, leaves)))
-    out, pos = [], 0
-    for n, df in defs:
-        out.append(tree_unflatten(df, leaves[pos:pos + n]))
-        pos += n
-    return kind(out) if kind is not list else out
+    """The pytree of structure ``treedef`` with ``leaves`` in order (inverse of tree_flatten)."""
+    return treedef.unflatten(leaves)
 
+
+def tree_leaves(tree, is_leaf=None):
+    """The leaves of ``tree`` in order."""
+    return tree_flatten(tree, is_leaf)[0]
+
+
+def tree_structure(tree, is_leaf=None):
+    """The ``PyTreeDef`` of ``tree``."""
+    return tree_flatten(tree, is_leaf)[1]
+
+
+def tree_map(f, tree, *rest, is_leaf=None):
+    """``f`` applied leaf by leaf: ``f(leaf, *matching leaves of rest)``, same structure back.
+
+    Every tree in ``rest`` must have ``tree``'s structure (as ``jax.tree_util.tree_map``).
+    """
+    leaves, treedef = tree_flatten(tree, is_leaf)
+    others = [_leaves_like(treedef, r, f"tree_map: tree {i + 1} of rest") for i, r in
+              enumerate(rest)]
+    return treedef.unflatten([f(x, *xs) for x, *xs in zip(leaves, *others)])
+
+
+def _leaves_like(treedef, tree, what):
+    """The leaves of ``tree`` in ``treedef``'s order (dicts matched by key), or a clear error."""
+    out = []
+
+    def walk(df, x):
+        if df.kind == "leaf":
+            out.append(x)
+            return
+        found = _children(x)
+        kind = None if found is None else found[0]
+        same = kind == df.kind and (kind is not dict or set(found[1]) == set(df.aux)) and (
+            kind is dict or len(found[2]) == len(df.children))
+        if not same:
+            raise ValueError(f"{what} does not have the first tree's structure {treedef}: "
+                             f"found {tree_structure(tree)}")
+        items = [x[k] for k in df.aux] if kind is dict else found[2]
+        for c, item in zip(df.children, items):
+            walk(c, item)
+
+    walk(treedef, tree)
+    return out
 
 
 def ravel_parameters(params):

@@ -17,10 +17,11 @@ import numpy as np
 from .backward import run_backward
 from .forward import new_level, pop_tangent
 from .mode import _set_grad_enabled
-from .primitives import identity, reshape, stack, zeros_like
+from .primitives import concatenate, identity, reshape, stack, transpose, zeros_like
 from .pytree import ravel_parameters, tree_flatten, tree_unflatten  # noqa: F401  (re-exported)
 from .tensor import Tensor, _as_array
 from .vocabulary import ARRAY_OPS, TENSOR_OPS
+from .vmap import vmap  # noqa: F401  (batching rules: vmap.py, batching.py)
 
 def _float_tensor(x, what):
     """A Tensor view of ``x``; differentiation needs a floating dtype."""
@@ -157,7 +158,8 @@ def value_and_grad(f, argnums=0, has_aux=False):
             raise TypeError(
                 f"grad: the function must return a scalar Tensor, got {shape}; use jacrev or "
                 "vjp for non-scalar outputs")
-        grads = fn(Tensor._wrap(np.ones_like(out.data)))
+        grads = fn(Tensor._wrap(np.ones_like(out.data)) if type(out) is Tensor else
+                   zeros_like(out) + 1)  # under vmap: ones batched like out
         grads = grads[0] if isinstance(argnums, int) else tuple(grads)
         value = (out, res[2]) if has_aux else out
         return value, grads
@@ -202,38 +204,74 @@ def _assemble(out_def, in_def, blocks, argnums):
     return tree_unflatten(out_def, per_out)
 
 
-def jacrev(f, argnums=0):
-    """Jacobian by reverse mode: one VJP per output entry. Each block: out.shape + in.shape.
+def _basis(shape, dtype):
+    """The unit tangents/cotangents of a leaf: (n, *shape) with n = its number of entries."""
+    n = int(np.prod(shape))
+    return Tensor._wrap(np.eye(n, dtype=dtype).reshape((n,) + tuple(shape)))
 
-    Pytrees as ``jax.jacrev``: the result has the output's structure, each leaf holding the
-    argument's structure (a tuple over ``argnums`` when it is a tuple).
+
+def _chunked(fn, basis, chunk_size, batched=True):
+    """``vmap(fn)(basis)`` (a list of leaves), ``chunk_size`` rows at a time to bound memory.
+
+    ``batched=False``: one call per row (jacfwd for now: forward mode under nested vmaps, as in
+    jacfwd(hessian(f)), is not batched correctly yet, so jacfwd does not batch at all).
+    """
+    n = basis.shape[0]
+    if not batched:
+        rows = [fn(basis[k]) for k in range(n)]
+        return [stack([r[m] for r in rows]) for m in range(len(rows[0]))]
+    step = n if chunk_size is None else int(chunk_size)
+    if step < 1:
+        raise ValueError(f"chunk_size must be a positive int or None, got {chunk_size!r}")
+    parts = [vmap(fn)(basis[k:k + step] if step < n else basis) for k in range(0, n, step)]
+    if len(parts) == 1:
+        return parts[0]
+    return [concatenate([p[m] for p in parts]) for m in range(len(parts[0]))]
+
+
+def jacrev(f, argnums=0, chunk_size=None):
+    """Jacobian by reverse mode: the VJP vmapped over the output's unit cotangents (as JAX).
+
+    The function is evaluated once plainly (for the output's shape) and once inside the vmap.
+
+    Each block has shape out.shape + in.shape; pytrees as ``jax.jacrev``: the result has the
+    output's structure, each leaf holding the argument's structure (a tuple over ``argnums``
+    when it is a tuple). ``chunk_size`` cotangents at a time bound memory.
     """
 
     def wrapped(*args):
         nums = _argnums_tuple(argnums, len(args), "jacrev")
         diff = tuple(args[i] for i in nums)
         in_leaves, in_def = tree_flatten(diff)
-        out, fn = vjp(_partial(f, args, nums), *diff)
-        out_leaves, out_def = tree_flatten(out)
+        for x in in_leaves:
+            _float_tensor(x, "jacrev")
+        partial = _partial(f, args, nums)
+        out_leaves, out_def = tree_flatten(partial(*diff))
         outs = [_float_tensor(o, "jacrev output") for o in out_leaves]
         blocks = []
         for j, o in enumerate(outs):
-            rows = []
-            for k in range(o.numel()):
-                cts = [zeros_like(o2) for o2 in outs]
-                cts[j] = _unit(o.shape, k, o.dtype)
-                rows.append(tree_flatten(fn(tree_unflatten(out_def, cts)))[0])
-            blocks.append([reshape(stack([r[m] for r in rows]), o.shape + np.shape(leaf))
-                           for m, leaf in enumerate(in_leaves)])
+            def pull(ct, j=j):
+                # the forward runs inside the vmap too: its graph is batched like the
+                # cotangents, so the backward pass is one batched pass (no loop)
+                out, fn = vjp(partial, *diff)
+                cts = [zeros_like(o2) for o2 in tree_flatten(out)[0]]
+                cts[j] = ct
+                return tree_flatten(fn(tree_unflatten(out_def, cts)))[0]
+
+            rows = _chunked(pull, _basis(o.shape, o.dtype), chunk_size)
+            blocks.append([reshape(r, o.shape + np.shape(leaf))
+                           for r, leaf in zip(rows, in_leaves)])
         return _assemble(out_def, in_def, blocks, argnums)
 
     return wrapped
 
 
-def jacfwd(f, argnums=0):
-    """Jacobian by forward mode: one JVP per input entry. Each block: out.shape + in.shape.
+def jacfwd(f, argnums=0, chunk_size=None):
+    """Jacobian by forward mode: one JVP per unit tangent of the input (JAX vmaps them; here
+    the loop stays until nested forward-mode vmaps are batched correctly).
 
-    Pytrees as ``jax.jacfwd`` (same result structure as ``jacrev``).
+    Pytrees as ``jax.jacfwd`` (same result structure as ``jacrev``); ``chunk_size`` tangents at
+    a time bound memory.
     """
 
     def wrapped(*args):
@@ -241,26 +279,24 @@ def jacfwd(f, argnums=0):
         diff = tuple(args[i] for i in nums)
         in_leaves, in_def = tree_flatten(diff)
         in_leaves = [_float_tensor(x, "jacfwd") for x in in_leaves]
-        partial = _partial(f, args, nums)
-        columns = []  # per input leaf: list of output-leaf tangents, one per input entry
-        out_leaves = None
-        for m, x in enumerate(in_leaves):
-            cols = []
-            for k in range(x.numel()):
-                dots = [zeros_like(x2) for x2 in in_leaves]
-                dots[m] = _unit(x.shape, k, x.dtype)
-                out, dot = jvp(partial, tree_unflatten(in_def, in_leaves),
-                               tree_unflatten(in_def, dots))
-                out_leaves, out_def = tree_flatten(out)
-                cols.append(tree_flatten(dot)[0])
-            columns.append(cols)
-        if out_leaves is None:
+        if not in_leaves:
             raise ValueError("jacfwd: the arguments have no entries to differentiate")
+        partial = _partial(f, args, nums)
+        primals = tree_unflatten(in_def, in_leaves)
+        out_def, columns = None, []
+        for m, x in enumerate(in_leaves):
+            def push(v, m=m):
+                dots = [zeros_like(x2) for x2 in in_leaves]
+                dots[m] = v
+                return tree_flatten(jvp(partial, primals, tree_unflatten(in_def, dots))[1])[0]
+
+            columns.append(_chunked(push, _basis(x.shape, x.dtype), chunk_size, batched=False))
+        out_leaves, out_def = tree_flatten(partial(*primals))
         blocks = []
         for j, o in enumerate(out_leaves):
-            # entries of the input leaf index the last axis, then unfold to its shape
-            blocks.append([reshape(stack([c[j] for c in columns[m]], axis=-1),
-                                   tuple(np.shape(o)) + x.shape)
+            # the basis axis comes first: move it last, then unfold it to the input's shape
+            blocks.append([reshape(transpose(columns[m][j], tuple(range(1, np.ndim(o) + 1))
+                                             + (0,)), tuple(np.shape(o)) + x.shape)
                            for m, x in enumerate(in_leaves)])
         return _assemble(out_def, in_def, blocks, argnums)
 
@@ -283,39 +319,3 @@ def hvp(f, primals, tangents):
     return jvp(grad(f, argnums), primals, tangents)[1]
 
 
-# --------------------------------------------------------------------------- vmap
-
-
-def vmap(f, in_axes=0, out_axes=0):
-    """Map ``f`` over an axis of its arguments (``in_axes``: int, None, or one per argument).
-
-    Semantics as ``jax.vmap`` for Tensor arguments and outputs (pytrees of them). This version
-    evaluates ``f`` once per index along the mapped axis and stacks the results (no batching
-    rules yet): exact, and convenient for per-example gradients, but not faster than a loop.
-    """
-
-    def wrapped(*args):
-        axes = in_axes if isinstance(in_axes, (tuple, list)) else (in_axes,) * len(args)
-        if len(axes) != len(args):
-            raise ValueError(f"vmap: in_axes has {len(axes)} entries for {len(args)} arguments")
-        sizes = {np.shape(a)[ax] for a, ax in zip(args, axes) if ax is not None}
-        if len(sizes) != 1:
-            raise ValueError(f"vmap: mapped axes must have one common size, got {sorted(sizes)}")
-        n = sizes.pop()
-        results = []
-        for k in range(n):
-            sliced = [a if ax is None else _take(a, ax, k) for a, ax in zip(args, axes)]
-            results.append(f(*sliced))
-        leaves0, out_def = tree_flatten(results[0])
-        columns = [tree_flatten(r)[0] for r in results]
-        oax = out_axes if isinstance(out_axes, (tuple, list)) else (out_axes,) * len(leaves0)
-        stacked = [stack([col[j] for col in columns], axis=oax[j]) for j in range(len(leaves0))]
-        return tree_unflatten(out_def, stacked)
-
-    return wrapped
-
-
-def _take(a, axis, k):
-    t = a if isinstance(a, Tensor) else Tensor._wrap(_as_array(a))
-    index = (slice(None),) * (axis % t.ndim) + (k,)
-    return t[index]

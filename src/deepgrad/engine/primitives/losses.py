@@ -86,21 +86,22 @@ def _check_reduction(name, reduction):
 
 def _check_class_target(name, logits, target):
     """Integer labels (N,) in [0, C), or float probabilities (N, C), for logits (N, C)."""
-    z, t = np.asarray(_data(logits)), np.asarray(_data(target))
-    if z.ndim != 2:
-        raise ShapeError(f"{name}: logits must have shape (N, C), got shape {z.shape}")
-    n, c = z.shape
+    # shapes as the tensors show them (one example's under vmap), values from the arrays
+    zs, ts, t = tuple(np.shape(logits)), tuple(np.shape(target)), np.asarray(_data(target))
+    if len(zs) != 2:
+        raise ShapeError(f"{name}: logits must have shape (N, C), got shape {zs}")
+    n, c = zs
     if t.dtype.kind == "f":
-        if t.shape != z.shape:
+        if ts != zs:
             raise TypeError(f"{name}: a float target is read as class probabilities of shape "
-                            f"{z.shape}, got shape {t.shape}; class labels must be integers "
+                            f"{zs}, got shape {ts}; class labels must be integers "
                             f"(target.astype(np.int64))")
         return
     if t.dtype.kind not in "iu":
         raise TypeError(f"{name}: target must hold integer class labels or float probabilities, "
                         f"got dtype {t.dtype}")
-    if t.shape != (n,):
-        raise ShapeError(f"{name}: target must hold {n} labels of shape ({n},), got shape {t.shape}")
+    if ts != (n,):
+        raise ShapeError(f"{name}: target must hold {n} labels of shape ({n},), got shape {ts}")
     with validation():  # a check that raises, not a branch: compiled replays skip it
         bad = n and (np.minimum.reduce(t) < 0 or np.maximum.reduce(t) >= c)
     if bad:
@@ -155,10 +156,10 @@ bce_with_logits_prim = Primitive(
 def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
     """Sigmoid + binary cross-entropy in one stable step (as PyTorch's); shapes must match."""
     _check_reduction("binary_cross_entropy_with_logits", reduction)
-    if np.shape(_data(target)) != np.shape(_data(logits)):
+    if np.shape(target) != np.shape(logits):
         raise ShapeError(f"binary_cross_entropy_with_logits: target has shape "
-                         f"{np.shape(_data(target))} but logits have shape "
-                         f"{np.shape(_data(logits))}; they must match (no broadcasting)")
+                         f"{np.shape(target)} but logits have shape "
+                         f"{np.shape(logits)}; they must match (no broadcasting)")
     return bce_with_logits_prim(logits, target, reduction=reduction)
 
 
@@ -195,9 +196,9 @@ mse_loss_prim = Primitive(
 
 def mse_loss(input, target, reduction="mean"):
     """Squared error (input - target)^2, reduced by mean, sum or none (shapes must match)."""
-    if np.shape(_data(input)) != np.shape(_data(target)):
-        raise ShapeError(f"mse_loss: input has shape {np.shape(_data(input))} but target has "
-                         f"shape {np.shape(_data(target))}; they must match (no broadcasting)")
+    if np.shape(input) != np.shape(target):
+        raise ShapeError(f"mse_loss: input has shape {np.shape(input)} but target has "
+                         f"shape {np.shape(target)}; they must match (no broadcasting)")
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"mse_loss: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
     return mse_loss_prim(input, target, reduction=reduction)

@@ -157,4 +157,9 @@ def pad(x, pad_width):
 
 def zeros_like(x):
     """A constant (non-differentiable) tensor of zeros shaped like ``x``."""
+    if type(x) is not Tensor and isinstance(x, Tensor):
+        from ..vmap import Batched
+
+        if isinstance(x, Batched):  # a vmap batch: zeros per example, batched alike
+            return x.zeros_like()
     return Tensor._wrap(np.zeros_like(_data(x)))

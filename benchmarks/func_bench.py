@@ -1,0 +1,119 @@
+"""Benchmarks of issue 14 (vmap by batching rules, jacfwd/jacrev as vmaps), reported as ratios.
+
+    .venv/bin/python -m benchmarks.func_bench              # about half a minute, 1 thread
+    .venv/bin/python -m benchmarks.func_bench --quick      # small sizes: a smoke run
+
+1. Per-example gradients of a 64 -> 128 tanh layer (squared error, float32) over 256 examples
+   w.r.t. its weights and bias: deepgrad ``vmap(grad)`` vs JAX ``jit(vmap(grad))`` vs one
+   batched gradient of the summed loss in deepgrad (which gives their sum, not each one).
+   Targets: vmap(grad) at least 1.0x JAX's speed, within 3x of the batched gradient.
+2. ``jacfwd`` and ``jacrev`` of a 64 -> 64 -> 64 tanh MLP at one input (float32) vs JAX jit.
+   Target: within 2x of JAX jit.
+
+Medians of repeated runs after warm-up, one BLAS/XLA thread for every peer, in one process.
+Prints Markdown tables; nothing is asserted (tests never assert timings).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+if __name__ == "__main__":  # threads are fixed before NumPy and JAX start their pools
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
+    os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false")
+    os.environ.setdefault("JAX_PLATFORMS", "cpu")
+
+import argparse
+
+import numpy as np
+
+import deepgrad as dg
+from benchmarks.transforms_bench import ms, table, timeit
+
+
+def bench_per_example(n_in=64, n_out=128, batch=256, repeats=5, min_time=0.2):
+    """Seconds per call: deepgrad vmap(grad), JAX jit(vmap(grad)), deepgrad batched grad."""
+    rng = np.random.default_rng(0)
+    w = (rng.standard_normal((n_out, n_in)) / np.sqrt(n_in)).astype(np.float32)
+    b = np.zeros(n_out, np.float32)
+    x = rng.standard_normal((batch, n_in)).astype(np.float32)
+    y = rng.standard_normal((batch, n_out)).astype(np.float32)
+
+    def loss(w, b, x, y):
+        return dg.sum((dg.tanh(dg.linear(x, w, b)) - y) ** 2)
+
+    per_example = dg.vmap(dg.grad(loss, argnums=(0, 1)), in_axes=(None, None, 0, 0))
+    batched = dg.grad(loss, argnums=(0, 1))
+    out = {"deepgrad vmap(grad)": timeit(lambda: per_example(w, b, x, y), repeats, min_time),
+           "deepgrad one batched grad": timeit(lambda: batched(w, b, x, y), repeats, min_time)}
+    gw = per_example(w, b, x, y)[0].data
+    try:
+        import jax
+        import jax.numpy as jnp
+    except ImportError:
+        return out, None
+    jloss = lambda w, b, x, y: jnp.sum((jnp.tanh(x @ w.T + b) - y) ** 2)  # noqa: E731
+    jfn = jax.jit(jax.vmap(jax.grad(jloss, (0, 1)), in_axes=(None, None, 0, 0)))
+    out["JAX jit(vmap(grad))"] = timeit(lambda: jax.block_until_ready(jfn(w, b, x, y)),
+                                        repeats, min_time)
+    err = float(np.max(np.abs(gw - np.asarray(jfn(w, b, x, y)[0]))))
+    return out, err
+
+
+def bench_jacobians(width=64, repeats=5, min_time=0.2):
+    """Seconds per call of jacfwd / jacrev of a tanh MLP width -> width -> width."""
+    rng = np.random.default_rng(1)
+    w1, w2 = ((rng.standard_normal((width, width)) / np.sqrt(width)).astype(np.float32)
+              for _ in range(2))
+    x = rng.standard_normal(width).astype(np.float32)
+    f = lambda v: dg.tanh(dg.tanh(v @ w1.T) @ w2.T)  # noqa: E731
+    out = {}
+    for name, jac in (("jacfwd", dg.jacfwd(f)), ("jacrev", dg.jacrev(f))):
+        out[f"deepgrad {name}"] = timeit(lambda jac=jac: jac(x), repeats, min_time)
+    try:
+        import jax
+        import jax.numpy as jnp
+    except ImportError:
+        return out
+    jf = lambda v: jnp.tanh(jnp.tanh(v @ w1.T) @ w2.T)  # noqa: E731
+    for name, jac in (("jacfwd", jax.jit(jax.jacfwd(jf))), ("jacrev", jax.jit(jax.jacrev(jf)))):
+        out[f"JAX jit {name}"] = timeit(lambda jac=jac: jax.block_until_ready(jac(x)), repeats,
+                                        min_time)
+    return out
+
+
+def report(quick=False):
+    """Both benchmarks as Markdown (what ``main`` prints and RESULTS.md keeps)."""
+    kw = dict(repeats=1, min_time=0.01) if quick else {}
+    sizes = dict(n_in=8, n_out=16, batch=16) if quick else {}
+    pe, err = bench_per_example(**sizes, **kw)
+    ours = pe["deepgrad vmap(grad)"]
+    rows = [[k, ms(t), f"{t / ours:.2f}"] for k, t in pe.items()]
+    text = ["### Per-example gradients (64 -> 128 tanh layer, 256 examples, float32)", "",
+            table(["", "ms", "time / deepgrad vmap(grad)"], rows)]
+    if err is not None:
+        text.append(f"\nlargest |deepgrad - JAX| per-example weight gradient: {err:.1e}")
+    jac = bench_jacobians(width=8 if quick else 64, **kw)
+    rows = []
+    for mode in ("jacfwd", "jacrev"):
+        t = jac[f"deepgrad {mode}"]
+        peer = jac.get(f"JAX jit {mode}")
+        rows.append([mode, ms(t), ms(peer) if peer else "-",
+                     f"{t / peer:.2f}" if peer else "-"])
+    text += ["", "### jacfwd / jacrev of a 64 -> 64 -> 64 tanh MLP (float32)", "",
+             table(["", "deepgrad ms", "JAX jit ms", "deepgrad / JAX"], rows)]
+    return "\n".join(text)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
+    parser.add_argument("--threads", type=int, default=1, help="(fixed at 1 before imports)")
+    args = parser.parse_args(argv)
+    print(report(args.quick))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,309 @@
+"""Batching rules: each primitive computed on a whole batch at once, for vmap (see vmap.py).
+
+A rule gets the primitive's arguments as whole ("physical") arrays, each either batched (the
+batch axis first) or not (one value shared by every example), and returns the batched result,
+computed with the same primitives, so the graph, tangents and higher derivatives follow. Rules
+are keyed by primitive name; every built-in primitive has one (tests/func walks the registry).
+
+- elementwise: the batched operands get singleton axes after the batch axis, then broadcast;
+- reductions, softmax: the reduced axes move one place right (axis=None: every example axis);
+- shape ops (reshape, transpose, broadcast_to, pad, getitem, concatenate, stack): the batch
+  axis is prepended to the shape / permutation / padding / index;
+- matmul and linear: 1-D operands promoted, the batch axis carried as a leading batch dimension;
+- losses: computed per element (reduction="none") on the batch, then reduced per example;
+- im2col / col2im: the batch axis joins the convolution's own batch axis N.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from . import primitives as P
+from .tensor import Tensor
+from .vmap import Batched, VmapFallbackWarning, _with, levels_of
+
+
+# --------------------------------------------------------------------------- helpers
+# All run inside ``Interpreter.physical()``: shapes seen are whole arrays, ops are not batched.
+
+def _shape(a):
+    return tuple(a.shape) if isinstance(a, (Tensor, np.ndarray)) else np.shape(a)
+
+
+def _ndim(a, batched):
+    """An argument's number of axes for one example."""
+    return len(_shape(a)) - (1 if batched else 0)
+
+
+def _expand(a, nd):
+    """A batched (B, *s) as (B, 1, ..., 1, *s) with len(s) raised to ``nd`` (for broadcasting)."""
+    s = _shape(a)
+    if len(s) - 1 >= nd:
+        return a
+    return P.reshape(a, (s[0],) + (1,) * (nd - len(s) + 1) + s[1:])
+
+
+def broadcast_batch(interp, a):
+    """An unbatched argument repeated over the batch: (B, *shape)."""
+    t = a if isinstance(a, Tensor) else Tensor._wrap(np.asarray(a))
+    s = t.shape
+    return P.broadcast_to(P.reshape(t, (1,) + s), (interp.size,) + s)
+
+
+def _all_batched(interp, args, bat):
+    return [a if b else broadcast_batch(interp, a) for a, b in zip(args, bat)]
+
+
+def _shift(axis, nd):
+    """A normalised axis tuple (or None: all) of one example as axes of the batch."""
+    return tuple(range(1, nd + 1)) if axis is None else tuple(a + 1 for a in axis)
+
+
+def align_raw(a, b):
+    """Two operands of a comparison as (array, levels) pairs that broadcast example by example."""
+    la, lb = levels_of(a), levels_of(b)
+    levels = tuple(sorted(set(la) | set(lb)))
+    out = []
+    for x, lx in ((a, la), (b, lb)):
+        arr = x.data if isinstance(x, Tensor) else np.asarray(x)
+        nb = len(lx)
+        logical = arr.shape[nb:]
+        # insert singleton axes for the levels x lacks, then pad its example axes on the left
+        shape = tuple(arr.shape[lx.index(k)] if k in lx else 1 for k in levels)
+        out.append([arr.reshape(shape + logical), levels])
+    nd = max(o[0].ndim - len(levels) for o in out)
+    for o in out:
+        arr = o[0]
+        o[0] = arr.reshape(arr.shape[:len(levels)] + (1,) * (nd - arr.ndim + len(levels))
+                           + arr.shape[len(levels):])
+    return out[0], out[1]
+
+
+# --------------------------------------------------------------------------- the rules
+
+def elementwise(interp, prim, args, bat, params):
+    nd = max(_ndim(a, b) for a, b in zip(args, bat))
+    return prim(*[_expand(a, nd) if b else a for a, b in zip(args, bat)], **params)
+
+
+def identity(interp, prim, args, bat, params):
+    # NOTE: an input of vjp/jvp inside vmap is made by identity: batching it here makes every
+    # derivative it starts a per-example one (per-example gradients of shared parameters).
+    return prim(args[0]) if bat[0] else broadcast_batch(interp, args[0])
+
+
+def reduction(interp, prim, args, bat, params):
+    nd = _ndim(args[0], True)
+    return prim(args[0], **{**params, "axis": _shift(params["axis"], nd)})
+
+
+def reshape(interp, prim, args, bat, params):
+    return prim(args[0], shape=(interp.size,) + tuple(params["shape"]))
+
+
+def transpose(interp, prim, args, bat, params):
+    nd = _ndim(args[0], True)
+    axes = params["axes"]
+    axes = tuple(range(nd, 0, -1)) if axes is None else tuple(a + 1 for a in axes)
+    return prim(args[0], axes=(0,) + axes)
+
+
+def broadcast_to(interp, prim, args, bat, params):
+    shape = tuple(params["shape"])
+    return prim(_expand(args[0], len(shape)), shape=(interp.size,) + shape)
+
+
+def _advanced_split(index):
+    """Whether the index has integer/bool arrays in more than one run (NumPy then moves them)."""
+    items = index if isinstance(index, tuple) else (index,)
+    flags = [isinstance(i, (np.ndarray, list)) for i in items]
+    runs = sum(1 for k, f in enumerate(flags) if f and (k == 0 or not flags[k - 1]))
+    return runs > 1
+
+
+def _batched_index(index):
+    items = index if isinstance(index, tuple) else (index,)
+    return (slice(None),) + items
+
+
+def getitem(interp, prim, args, bat, params):
+    index = params["index"]
+    if _advanced_split(index) or any(levels_of(i) for i in (
+            index if isinstance(index, tuple) else (index,))):
+        return loop(interp, prim, args, bat, params)
+    return prim(args[0], index=_batched_index(index))
+
+
+def getitem_adjoint(interp, prim, args, bat, params):
+    index = params["index"]
+    if _advanced_split(index):
+        return loop(interp, prim, args, bat, params)
+    return prim(args[0], index=_batched_index(index),
+                shape=(interp.size,) + tuple(params["shape"]))
+
+
+def join(interp, prim, args, bat, params):
+    """concatenate and stack: every operand batched, the axis one place right."""
+    return prim(*_all_batched(interp, args, bat), axis=params["axis"] + 1)
+
+
+def pad(interp, prim, args, bat, params):
+    return prim(args[0], pad_width=((0, 0),) + tuple(params["pad_width"]))
+
+
+def _matmul(interp, a, ba, b, bb):
+    """a @ b for one example, on the batch (NumPy's 1-D promotion and batch broadcasting)."""
+    na, nb = _ndim(a, ba), _ndim(b, bb)
+    if ba and na == 1:
+        a = P.reshape(a, (interp.size, 1) + _shape(a)[1:])
+    elif not ba and na == 1:
+        a = P.reshape(a, (1,) + _shape(a))
+    if bb and nb == 1:
+        b = P.reshape(b, _shape(b) + (1,))
+    elif not bb and nb == 1:
+        b = P.reshape(b, _shape(b) + (1,))
+    n = max(_ndim(a, ba), _ndim(b, bb))
+    a = _expand(a, n) if ba else a
+    b = _expand(b, n) if bb else b
+    y = P.matmul(a, b)
+    s = _shape(y)
+    if na == 1 and nb == 1:
+        return P.reshape(y, s[:-2])
+    if na == 1:
+        return P.reshape(y, s[:-2] + s[-1:])
+    if nb == 1:
+        return P.reshape(y, s[:-1])
+    return y
+
+
+def matmul(interp, prim, args, bat, params):
+    return _matmul(interp, args[0], bat[0], args[1], bat[1])
+
+
+def linear(interp, prim, args, bat, params):
+    if not any(bat[1:]):  # shared weights: the batch is one more leading axis of x
+        x = args[0]
+        if _ndim(x, True) == 0:
+            return loop(interp, prim, args, bat, params)
+        return prim(*args)
+    x, w = args[0], args[1]
+    y = _matmul(interp, x, bat[0], P.transpose(w, (0, 2, 1)) if bat[1] else P.transpose(w),
+                bat[1])
+    if len(args) > 2:
+        y = elementwise(interp, P.add, [y, args[2]], [bat[0] or bat[1], bat[2]], {})
+    return y
+
+
+def cross_entropy(interp, prim, args, bat, params):
+    z, t = _all_batched(interp, args, bat)
+    zs, ts = _shape(z), _shape(t)
+    per = prim(P.reshape(z, (-1,) + zs[2:]), P.reshape(t, (-1,) + ts[2:]), reduction="none")
+    return _reduce(P.reshape(per, zs[:2]), params["reduction"])
+
+
+def elementwise_loss(interp, prim, args, bat, params):
+    """binary_cross_entropy_with_logits, mse_loss: per element on the batch, then reduced."""
+    x, t = _all_batched(interp, args, bat)
+    return _reduce(prim(x, t, reduction="none"), params["reduction"])
+
+
+def _reduce(per, reduction):
+    nd = len(_shape(per)) - 1
+    if reduction == "none" or nd == 0:
+        return per
+    axes = tuple(range(1, nd + 1))
+    return P.mean(per, axes) if reduction == "mean" else P.sum(per, axes)
+
+
+def im2col(interp, prim, args, bat, params):
+    x = args[0]
+    s = _shape(x)  # (B, N, C, *S)
+    cols = prim(P.reshape(x, (s[0] * s[1],) + s[2:]), **params)  # (C, *K, B N, *O)
+    c = _shape(cols)
+    dims = len(params["kernel"])
+    cols = P.reshape(cols, c[:1 + dims] + (s[0], s[1]) + c[2 + dims:])
+    k = 1 + dims  # the batch axis: move it to the front
+    return P.transpose(cols, (k,) + tuple(i for i in range(len(c) + 1) if i != k))
+
+
+def col2im(interp, prim, args, bat, params):
+    cols = args[0]  # (B, C, *K, N, *O)
+    c = _shape(cols)
+    dims = len(params["kernel"])
+    k = 1 + dims
+    perm = tuple(range(1, k + 1)) + (0,) + tuple(range(k + 1, len(c)))
+    cols = P.transpose(cols, perm)  # (C, *K, B, N, *O)
+    cols = P.reshape(cols, c[1:k + 1] + (c[0] * c[k + 1],) + c[k + 2:])
+    shape = tuple(params["shape"])
+    x = prim(cols, **{**params, "shape": (c[0] * shape[0],) + shape[1:]})
+    return P.reshape(x, (c[0],) + shape)
+
+
+def loop(interp, prim, args, bat, params):
+    """No rule: compute example by example and stack (correct, as slow as a Python loop)."""
+    out = []
+    for b in range(interp.size):
+        out.append(prim(*[P.getitem(a, index=(b,)) if m else a for a, m in zip(args, bat)],
+                        **params))
+    return P.stack(out, axis=0)
+
+
+RULES = {
+    **{name: elementwise for name in (
+        "add", "sub", "neg", "mul", "div", "pow", "exp", "log", "sqrt", "abs", "sign", "sin",
+        "cos", "tanh", "sigmoid", "erf", "relu", "leaky_relu", "softplus", "gelu", "maximum",
+        "minimum", "where", "clip", "astype")},
+    "identity": identity,
+    **{name: reduction for name in ("sum", "mean", "max", "min", "var", "logsumexp", "softmax",
+                                    "log_softmax")},
+    "reshape": reshape, "transpose": transpose, "broadcast_to": broadcast_to,
+    "getitem": getitem, "getitem_adjoint": getitem_adjoint, "concatenate": join, "stack": join,
+    "pad": pad, "matmul": matmul, "linear": linear, "cross_entropy": cross_entropy,
+    "binary_cross_entropy_with_logits": elementwise_loss, "mse_loss": elementwise_loss,
+    "im2col": im2col, "col2im": col2im,
+}
+
+
+# --------------------------------------------------------------------------- dispatch
+
+def batch_apply(interp, prim, args, params):
+    """``prim(*args)`` for every example at once: align the arguments, run the rule, mark."""
+    from .custom import CustomPrimitive
+
+    level = interp.level
+    args = [Batched.make(Tensor._wrap(a), levels_of(a)) if isinstance(a, np.ndarray)
+            and levels_of(a) else a for a in args]
+    with interp.physical():
+        args = [_align_tangents(interp, a) for a in args]
+        bat = [level in levels_of(a) for a in args]
+        if isinstance(prim, CustomPrimitive):  # its value was computed batched already
+            out = prim(*args, **params)
+            return Batched.make(out, levels_of(out.data))
+        rule = RULES.get(prim.name)
+        if rule is None:
+            warnings.warn(f"vmap: primitive {prim.name!r} has no batching rule; it is computed "
+                          "example by example", VmapFallbackWarning, stacklevel=4)
+            rule = loop
+        out = rule(interp, prim, args, bat, params)
+    return out if level in levels_of(out) else interp.mark(out)
+
+
+def _align_tangents(interp, a):
+    """A Tensor argument whose primal and tangents are batched alike at this level."""
+    if not isinstance(a, Tensor) or not a.tangents:
+        return a
+    level = interp.level
+    if level not in levels_of(a):  # batched tangents: the primal joins the batch, tangent-free
+        tangents, a.tangents = a.tangents, None
+        try:
+            b = broadcast_batch(interp, a)
+        finally:
+            a.tangents = tangents
+        b.tangents = dict(tangents)
+        a = Batched.make(b, _with(levels_of(a), level))  # inner levels' axes are kept
+    for k, t in list(a.tangents.items()):
+        if level not in levels_of(t):
+            a.tangents[k] = Batched.make(broadcast_batch(interp, t), _with(levels_of(t), level))
+    return a
