@@ -22,7 +22,7 @@ import numpy as np
 
 from . import primitives as P
 from .tensor import Tensor
-from .vmap import Batched, VmapFallbackWarning, _with, levels_of
+from .batched import Batched, VmapFallbackWarning, _with, levels_of
 
 
 # --------------------------------------------------------------------------- helpers
@@ -61,24 +61,6 @@ def _shift(axis, nd):
     return tuple(range(1, nd + 1)) if axis is None else tuple(a + 1 for a in axis)
 
 
-def align_raw(a, b):
-    """Two operands of a comparison as (array, levels) pairs that broadcast example by example."""
-    la, lb = levels_of(a), levels_of(b)
-    levels = tuple(sorted(set(la) | set(lb)))
-    out = []
-    for x, lx in ((a, la), (b, lb)):
-        arr = x.data if isinstance(x, Tensor) else np.asarray(x)
-        nb = len(lx)
-        logical = arr.shape[nb:]
-        # insert singleton axes for the levels x lacks, then pad its example axes on the left
-        shape = tuple(arr.shape[lx.index(k)] if k in lx else 1 for k in levels)
-        out.append([arr.reshape(shape + logical), levels])
-    nd = max(o[0].ndim - len(levels) for o in out)
-    for o in out:
-        arr = o[0]
-        o[0] = arr.reshape(arr.shape[:len(levels)] + (1,) * (nd - arr.ndim + len(levels))
-                           + arr.shape[len(levels):])
-    return out[0], out[1]
 
 
 # --------------------------------------------------------------------------- the rules
@@ -270,15 +252,13 @@ RULES = {
 
 def batch_apply(interp, prim, args, params):
     """``prim(*args)`` for every example at once: align the arguments, run the rule, mark."""
-    from .custom import CustomPrimitive
-
     level = interp.level
     args = [Batched.make(Tensor._wrap(a), levels_of(a)) if isinstance(a, np.ndarray)
             and levels_of(a) else a for a in args]
     with interp.physical():
         args = [_align_tangents(interp, a) for a in args]
         bat = [level in levels_of(a) for a in args]
-        if isinstance(prim, CustomPrimitive):  # its value was computed batched already
+        if getattr(prim, "precomputed", False):  # a custom rule (custom.py): computed batched
             out = prim(*args, **params)
             return Batched.make(out, levels_of(out.data))
         rule = RULES.get(prim.name)

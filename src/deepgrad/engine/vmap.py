@@ -19,155 +19,16 @@ without a rule falls back to a loop over the examples, with a ``VmapFallbackWarn
 
 from __future__ import annotations
 
-import itertools
 import warnings
-import weakref
 
 import numpy as np
 
 from . import graph
 from .pytree import tree_flatten, tree_unflatten
+from .batched import (  # noqa: F401  (re-exported: the batched tensor lives in batched.py)
+    Batched, VmapFallbackWarning, _Active, _levels, _with, levels_of, unbatch)
+from .batching import batch_apply, broadcast_batch
 from .tensor import Tensor, _as_array
-
-_levels = itertools.count(1)
-
-
-class VmapFallbackWarning(UserWarning):
-    """A primitive has no batching rule: vmap computed it example by example."""
-
-
-class _Active:
-    levels = []  # the vmap levels whose batch axis user code must not see, outer first
-
-
-_arrays = {}  # id(ndarray) -> (weakref, levels): the data of Batched tensors, so that an array
-# taken out of one (``_data(x)`` in a rule or a public function) is still known to be batched
-
-
-def _register(arr, levels):
-    try:
-        ref = weakref.ref(arr, lambda _, key=id(arr): _arrays.pop(key, None))
-    except TypeError:
-        return
-    _arrays[id(arr)] = (ref, levels)
-
-
-def levels_of(x) -> tuple:
-    """The vmap levels ``x`` is batched at (outer first); () when it is not batched."""
-    if isinstance(x, Batched):
-        return x.levels
-    if isinstance(x, np.ndarray):
-        entry = _arrays.get(id(x))
-        if entry is not None and entry[0]() is x:
-            return entry[1]
-    return ()
-
-
-def _with(levels, level):
-    """``levels`` and ``level`` in axis order. A level's rules put its axis after the axes of
-    the outer (smaller) levels, hidden then, and before those of inner ones: sorted order."""
-    return tuple(sorted(set(levels) | {level}))
-
-
-class Batched(Tensor):
-    """A Tensor holding a batch of examples; shows the shape of one while its vmap runs."""
-
-    __slots__ = ("levels",)
-
-    @classmethod
-    def make(cls, t, levels):
-        """``t`` (a Tensor, with its graph and tangents) seen as batched at ``levels``."""
-        b = cls._wrap(t.data.view())  # its own array object: known as batched by id
-        b.grad_fn, b.requires_grad, b.reverse_level = t.grad_fn, t.requires_grad, t.reverse_level
-        b.tangents, b._hooks = t.tangents, t._hooks
-        b.levels = tuple(levels)
-        _register(b.data, b.levels)
-        return b
-
-    def _hidden(self):
-        active = _Active.levels
-        return sum(1 for k in self.levels if k in active)
-
-    @property
-    def shape(self):
-        return self.data.shape[self._hidden():]
-
-    @property
-    def ndim(self):
-        return self.data.ndim - self._hidden()
-
-    def __len__(self):
-        return self.shape[0]
-
-    def size(self, dim=None):
-        return self.shape if dim is None else self.shape[dim]
-
-    def numel(self):
-        return int(np.prod(self.shape))
-
-    def dim(self):
-        return self.ndim
-
-    def detach(self):
-        return Batched.make(Tensor._wrap(self.data), self.levels)
-
-    def zeros_like(self):
-        """Zeros of this batched tensor's shape, batched alike (``primitives.zeros_like``)."""
-        return Batched.make(Tensor._wrap(np.zeros_like(self.data)), self.levels)
-
-    def item(self):
-        raise TypeError("vmap: .item() of a batched tensor (a value per example); vmap'd "
-                        "functions cannot read values (as jax.vmap)")
-
-    def __bool__(self):
-        raise TypeError("vmap: bool() of a batched tensor (a branch on data per example); use "
-                        "where() instead (as jax.vmap)")
-
-    def __repr__(self):
-        return f"Batched(levels={self.levels}, shape={self.shape}, data=\n{self.data!r})"
-
-    # comparisons: batched bool tensors (they are not primitives: aligned here)
-    def _compare(self, other, op):
-        from .batching import align_raw
-
-        a, b = align_raw(self, other)
-        return Batched.make(Tensor._wrap(np.asarray(op(a[0], b[0]))), a[1])
-
-    def __lt__(self, other):
-        return self._compare(other, np.less)
-
-    def __le__(self, other):
-        return self._compare(other, np.less_equal)
-
-    def __gt__(self, other):
-        return self._compare(other, np.greater)
-
-    def __ge__(self, other):
-        return self._compare(other, np.greater_equal)
-
-    def __eq__(self, other):
-        return self._compare(other, np.equal)
-
-    def __ne__(self, other):
-        return self._compare(other, np.not_equal)
-
-    __hash__ = object.__hash__
-
-
-def unbatch(t, level):
-    """``t`` without ``level`` among its batch levels (a plain Tensor when none are left)."""
-    rest = tuple(k for k in t.levels if k != level)
-    if rest:
-        out = Batched.make(t, rest)
-    else:
-        out = Tensor._wrap(t.data)
-        out.grad_fn, out.requires_grad, out.reverse_level = t.grad_fn, t.requires_grad, \
-            t.reverse_level
-        out.tangents, out._hooks = t.tangents, t._hooks
-    if out.tangents:
-        out.tangents = {k: unbatch(v, level) if level in levels_of(v) else v
-                        for k, v in out.tangents.items()}
-    return out
 
 
 class Interpreter:
@@ -199,8 +60,6 @@ class Interpreter:
         if prim.name != "identity" and not any(self.mapped(a) for a in args):
             with self.physical():
                 return graph.apply(prim, *args, **params)
-        from .batching import batch_apply
-
         return batch_apply(self, prim, args, params)
 
     def mark(self, t, like_levels=None):
@@ -213,8 +72,6 @@ class Interpreter:
 
     def backward(self, roots, cotangents, inputs, retain_graph, create_graph):
         """The backward pass on whole arrays; cotangents are first given their root's batch."""
-        from .batching import broadcast_batch
-
         cts = []
         transpose = False
         with self.physical():

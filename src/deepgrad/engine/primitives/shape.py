@@ -157,9 +157,6 @@ def pad(x, pad_width):
 
 def zeros_like(x):
     """A constant (non-differentiable) tensor of zeros shaped like ``x``."""
-    if type(x) is not Tensor and isinstance(x, Tensor):
-        from ..vmap import Batched
-
-        if isinstance(x, Batched):  # a vmap batch: zeros per example, batched alike
-            return x.zeros_like()
+    if type(x) is not Tensor and hasattr(x, "zeros_like"):  # a vmap batch (vmap.Batched):
+        return x.zeros_like()  # zeros per example, batched alike
     return Tensor._wrap(np.zeros_like(_data(x)))
