@@ -47,3 +47,23 @@ def test_ad_examples_louppe_mlp_adjoints_equal_pytorch():
     np.testing.assert_allclose(ours["W1"]["adjoint"], W1t.grad.numpy(), rtol=1e-10)
     np.testing.assert_allclose(ours["W2"]["adjoint"], W2t.grad.numpy(), rtol=1e-10)
     assert "digraph" in r.mlp_dot
+
+
+def test_ad_examples_draws_the_lectures_graphs_from_the_recorded_ones():
+    r = ad_examples.run(seed=1)
+    # Wikipedia's graph (UBC) and Louppe's u nodes, written from the lectures' definitions
+    assert sorted(map(tuple, r.graph_edges)) == sorted(
+        [("w1", "w3"), ("w2", "w3"), ("w1", "w4"), ("w3", "w5"), ("w4", "w5")])
+    assert sorted(map(tuple, r.mlp_edges)) == sorted(
+        [("W1", "u1"), ("x", "u1"), ("u1", "u2"), ("W2", "u3"), ("u2", "u3"), ("u3", "y_hat"),
+         ("W1", "u4"), ("W2", "u5"), ("u4", "u6"), ("u5", "u6"), ("u6", "u7"), ("y_hat", "u8"),
+         ("u8", "l"), ("u7", "l")])
+    assert ad_examples.layers(r.mlp_edges, ["x", "u1", "y_hat", "l"]) == \
+        {"x": 0, "u1": 1, "y_hat": 4, "l": 6}
+    fig = ad_examples.plot(r)
+    drawn = [t.get_text().split(" = ")[0] for ax in fig.axes for t in ax.texts if t.get_text()]
+    assert sorted(drawn) == sorted(["w1", "w2", "w3", "w4", "w5", "x", "W1", "W2",
+                                    *(n for n, _ in ad_examples.MLP_NODES)])
+    arrows = [c for ax in fig.axes for c in ax.get_children()
+              if type(c).__name__ == "Annotation" and c.arrow_patch is not None]
+    assert len(arrows) == len(r.graph_edges) + len(r.mlp_edges)
