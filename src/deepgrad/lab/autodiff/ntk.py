@@ -35,13 +35,14 @@ from matplotlib.figure import Figure
 
 from deepgrad.engine.tensor import Tensor
 from deepgrad.lab.autodiff.tangent_kernel import NTKMLP, analytic_ntk, empirical_ntk
+from deepgrad.lab.repeats import mean_sd, repeat
 
 
 @dataclass
 class NtkResult:
     widths: list
     rel_error: list  # mean over seeds of ||Theta_emp - Theta|| / ||Theta|| (Frobenius)
-    rel_error_std: list
+    rel_error_std: list  # its sample sd over seeds
     fitted_slope: float  # slope of log rel_error against log width (theory: -1/2)
     angles_test: np.ndarray
     angles_train: np.ndarray
@@ -49,9 +50,11 @@ class NtkResult:
     net_prediction: np.ndarray  # wide net trained by GD (output minus its initial output)
     ntk_prediction: np.ndarray  # the same GD run on the linearised model, with the analytic NTK
     kernel_regression: np.ndarray  # the limit t -> infinity: Theta(x*, X) Theta^{-1} y
-    prediction_rel_error: float
+    prediction_rel_error: float  # mean over seeds of ||net - ntk|| / ||ntk||
     train_width: int
     steps: int
+    net_prediction_sd: np.ndarray  # sample sd over seeds of the trained net's prediction
+    seeds: int  # repeats (seed, seed+1, ...): rel_error, net_prediction and its error are means
 
 
 def _circle(angles):
@@ -59,7 +62,7 @@ def _circle(angles):
 
 
 def run(*, quick: bool = False, seed: int = 0, depth: int = 2, w_std: float = 1.4142135623730951,
-        b_std: float = 0.1, widths: tuple = (64, 128, 256, 512, 1024, 2048), n_seeds: int = 4,
+        b_std: float = 0.1, widths: tuple = (64, 128, 256, 512, 1024, 2048), seeds: int = 4,
         train_width: int = 1024, steps: int = 1000) -> NtkResult:
     """Empirical vs analytic NTK across widths, then GD on a wide net vs NTK regression.
 
@@ -68,17 +71,19 @@ def run(*, quick: bool = False, seed: int = 0, depth: int = 2, w_std: float = 1.
     1/2 sum_i (f(x_i) - f_0(x_i) - y_i)^2 with step eta = 1 / lambda_max(Theta), so in the
     infinite-width limit its predictions after t steps are
     f_t(x*) - f_0(x*) = Theta(x*, X) Theta^{-1} (I - (I - eta Theta)^t) y   (Lee et al., 2019).
+    ``seeds`` repeats both parts for seeds seed..seed+seeds-1: the errors and the trained net's
+    predictions are means over the repeats, with their sample sd (bars and a band).
     BLAS runs on one thread: these matrices are small, and threads only add overhead.
     """
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(1):
-        return _run(quick, seed, depth, w_std, b_std, widths, n_seeds, train_width, steps)
+        return _run(quick, seed, depth, w_std, b_std, widths, seeds, train_width, steps)
 
 
-def _run(quick, seed, depth, w_std, b_std, widths, n_seeds, train_width, steps):
+def _run(quick, seed, depth, w_std, b_std, widths, seeds, train_width, steps):
     if quick:
-        widths, n_seeds, train_width, steps = (32, 64, 128, 256, 512), 6, 256, 200
+        widths, train_width, steps = (32, 64, 128, 256, 512), 256, 200
     angles_train = np.linspace(0, 2 * np.pi, 8, endpoint=False) + 0.3
     angles_test = np.linspace(0, 2 * np.pi, 120)
     X, Xs = _circle(angles_train), _circle(angles_test)
@@ -86,13 +91,28 @@ def _run(quick, seed, depth, w_std, b_std, widths, n_seeds, train_width, steps):
     arch = lambda width: (2,) + (width,) * depth + (1,)
 
     _, theta = analytic_ntk(X, depth, w_std, b_std)
-    errors = np.array([[np.linalg.norm(empirical_ntk(NTKMLP(arch(w), w_std, b_std, seed + 100 * s + w),
-                                                     X) - theta) / np.linalg.norm(theta)
-                        for s in range(n_seeds)] for w in widths])
-    slope = float(np.polyfit(np.log(widths), np.log(errors.mean(axis=1)), 1)[0])
+    errors = np.array(repeat(lambda s: [
+        np.linalg.norm(empirical_ntk(NTKMLP(arch(w), w_std, b_std, 100_000 * s + w), X) - theta)
+        / np.linalg.norm(theta) for w in widths], seed, seeds))  # (seeds, widths)
+    error_mean, error_sd = mean_sd(errors)
+    slope = float(np.polyfit(np.log(widths), np.log(error_mean), 1)[0])
 
     eta = 1.0 / np.linalg.eigvalsh(theta).max()
-    model = NTKMLP(arch(train_width), w_std, b_std, seed)
+    _, theta_test = analytic_ntk(Xs, depth, w_std, b_std, X2=X)
+    decay = np.eye(len(y)) - eta * theta
+    ntk = theta_test @ np.linalg.solve(theta, y - np.linalg.matrix_power(decay, steps) @ y)
+    kernel = theta_test @ np.linalg.solve(theta, y)
+    nets = np.array(repeat(lambda s: trained_net(NTKMLP(arch(train_width), w_std, b_std, s), X, Xs,
+                                                  y, eta, steps), seed, seeds))
+    net, net_sd = mean_sd(nets)
+    rel = np.linalg.norm(nets - ntk, axis=1) / np.linalg.norm(ntk)
+    return NtkResult(list(widths), error_mean.tolist(), error_sd.tolist(), slope, angles_test,
+                     angles_train, y, net, ntk, kernel, float(rel.mean()), train_width, steps,
+                     net_sd, seeds)
+
+
+def trained_net(model, X, Xs, y, eta, steps):
+    """f_t(Xs) - f_0(Xs) of ``model`` after ``steps`` of GD with step ``eta`` on (X, y)."""
     params = list(model.parameters())
     Xt, Xst = Tensor(X), Tensor(Xs)
     f0_train, f0_test = model(Xt).data[:, 0].copy(), model(Xst).data[:, 0].copy()
@@ -102,22 +122,15 @@ def _run(quick, seed, depth, w_std, b_std, widths, n_seeds, train_width, steps):
         for p in params:
             p.data -= eta * p.grad.data
             p.grad = None
-    net = model(Xst).data[:, 0] - f0_test
-
-    _, theta_test = analytic_ntk(Xs, depth, w_std, b_std, X2=X)
-    decay = np.eye(len(y)) - eta * theta
-    ntk = theta_test @ np.linalg.solve(theta, y - np.linalg.matrix_power(decay, steps) @ y)
-    kernel = theta_test @ np.linalg.solve(theta, y)
-    return NtkResult(list(widths), errors.mean(axis=1).tolist(), errors.std(axis=1).tolist(),
-                     slope, angles_test, angles_train, y, net, ntk, kernel,
-                     float(np.linalg.norm(net - ntk) / np.linalg.norm(ntk)), train_width, steps)
+    return model(Xst).data[:, 0] - f0_test
 
 
 def plot(result: NtkResult) -> Figure:
     fig = Figure(figsize=(12, 4.5))
     ax1, ax2 = fig.subplots(1, 2)
     w, e = np.asarray(result.widths), np.asarray(result.rel_error)
-    ax1.errorbar(w, e, yerr=result.rel_error_std, fmt="o-", capsize=3, label="measured")
+    ax1.errorbar(w, e, yerr=result.rel_error_std, fmt="o-", capsize=3,
+                 label=f"measured: mean ± sd over {result.seeds} seeds")
     ax1.loglog(w, e[0] * (w / w[0]) ** -0.5, "k--", lw=1, label="width$^{-1/2}$")
     ax1.set_xticks(w, [str(v) for v in w], minor=False)
     ax1.set_xticks([], minor=True)
@@ -129,7 +142,12 @@ def plot(result: NtkResult) -> Figure:
              label="NTK regression (t = inf)")
     ax2.plot(result.angles_test, result.ntk_prediction, "k--", label=f"linearised GD, t = {result.steps}")
     ax2.plot(result.angles_test, result.net_prediction, color="C1",
-             label=f"net of width {result.train_width} trained by GD")
+             label=f"net of width {result.train_width} trained by GD"
+             + (f" (mean of {result.seeds} seeds)" if result.seeds > 1 else ""))
+    if result.seeds > 1:
+        ax2.fill_between(result.angles_test, result.net_prediction - result.net_prediction_sd,
+                         result.net_prediction + result.net_prediction_sd, color="C1", alpha=0.25,
+                         label=f"± sd over {result.seeds} seeds")
     ax2.plot(result.angles_train, result.y_train, "o", color="C0", label="training data")
     ax2.set_xlabel("angle of x on the circle")
     ax2.set_ylabel("f(x)")

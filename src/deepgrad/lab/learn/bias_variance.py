@@ -26,6 +26,8 @@ from dataclasses import dataclass
 import matplotlib.figure
 import numpy as np
 
+from deepgrad.lab.repeats import mean_sd, repeat
+
 
 @dataclass
 class BiasVarianceResult:
@@ -41,6 +43,10 @@ class BiasVarianceResult:
     x_test: np.ndarray
     mean_fit: np.ndarray      # E_D[f_D(x_test)] per degree, (degrees, test points)
     example_fits: np.ndarray  # a few f_D(x_test) per degree, (degrees, examples, test points)
+    bias2_sd: np.ndarray      # sample sd over seeds of bias^2, variance and the test error
+    variance_sd: np.ndarray
+    test_error_sd: np.ndarray
+    seeds: int                # repeats (seed, seed+1, ...); the curves are their means
 
 
 def target(x):
@@ -68,15 +74,33 @@ def fit_polynomials(x, y, degree, x_test):
 
 
 def run(*, quick: bool = False, seed: int = 0, n_train: int = 50, max_degree: int = 15,
-        sigma: float = 0.3, datasets: int = 0, test_points: int = 200) -> BiasVarianceResult:
-    """Fit degrees 0..max_degree on `datasets` training sets (200 if quick, else 2000)."""
+        sigma: float = 0.3, datasets: int = 0, test_points: int = 200,
+        seeds: int = 1) -> BiasVarianceResult:
+    """Fit degrees 0..max_degree on `datasets` training sets (200 if quick, else 2000); ``seeds``
+    repeats the whole decomposition for seeds seed..seed+seeds-1 (mean and sample sd)."""
     R = datasets or (200 if quick else 2000)
+    x_test = np.linspace(0, 1, test_points)
+    degrees = np.arange(max_degree + 1)
+    runs = repeat(lambda s: one_seed(s, R, n_train, degrees, sigma, x_test), seed, seeds)
+    (bias2, bias2_sd), (variance, variance_sd), (error, error_sd) = (
+        mean_sd([r[k] for r in runs]) for k in range(3))
+    stderr = np.sqrt(sum(r[3] ** 2 for r in runs)) / len(runs)  # of the mean over seeds
+    gap = np.abs(error - (bias2 + variance + sigma**2))
+    return BiasVarianceResult(degrees=degrees, bias2=bias2, variance=variance, noise=sigma**2,
+                              test_error=error, decomposition_max_gap=float((gap / error).max()),
+                              decomposition_max_standard_errors=float((gap / stderr).max()),
+                              best_degree=int(degrees[np.argmin(error)]), n_train=n_train,
+                              x_test=x_test, mean_fit=np.mean([r[4] for r in runs], axis=0),
+                              example_fits=runs[0][5], bias2_sd=bias2_sd, variance_sd=variance_sd,
+                              test_error_sd=error_sd, seeds=seeds)
+
+
+def one_seed(seed, R, n_train, degrees, sigma, x_test):
+    """One seed's bias^2, variance, test error, the gap's standard error, mean fit and examples."""
     rng = np.random.default_rng(seed)
     x = rng.uniform(0, 1, (R, n_train))
     y = target(x) + sigma * rng.standard_normal((R, n_train))
-    x_test = np.linspace(0, 1, test_points)
-    y_test = target(x_test) + sigma * rng.standard_normal((R, test_points))  # fresh noise per D
-    degrees = np.arange(max_degree + 1)
+    y_test = target(x_test) + sigma * rng.standard_normal((R, len(x_test)))  # fresh noise per D
     bias2, variance, error, stderr, mean_fit, examples = [], [], [], [], [], []
     for k in degrees:
         pred = fit_polynomials(x, y, k, x_test)
@@ -90,14 +114,7 @@ def run(*, quick: bool = False, seed: int = 0, n_train: int = 50, max_degree: in
         stderr.append(residual.mean(axis=1).std(ddof=1) / np.sqrt(R))
         mean_fit.append(pred.mean(axis=0))
         examples.append(pred[:5])
-    bias2, variance, error = np.array(bias2), np.array(variance), np.array(error)
-    gap = np.abs(error - (bias2 + variance + sigma**2))
-    return BiasVarianceResult(degrees=degrees, bias2=bias2, variance=variance, noise=sigma**2,
-                              test_error=error, decomposition_max_gap=float((gap / error).max()),
-                              decomposition_max_standard_errors=float((gap / stderr).max()),
-                              best_degree=int(degrees[np.argmin(error)]), n_train=n_train,
-                              x_test=x_test, mean_fit=np.array(mean_fit),
-                              example_fits=np.array(examples))
+    return tuple(map(np.array, (bias2, variance, error, stderr, mean_fit, examples)))
 
 
 def plot(result: BiasVarianceResult) -> matplotlib.figure.Figure:
@@ -110,6 +127,12 @@ def plot(result: BiasVarianceResult) -> matplotlib.figure.Figure:
     ax.semilogy(k, result.bias2 + result.variance + result.noise, "-", color="k", lw=4, alpha=0.3,
                 label="bias$^2$ + variance + noise")
     ax.semilogy(k, result.test_error, "x", color="C3", ms=8, mew=2, label="measured test error")
+    if result.seeds > 1:
+        for m, sd, c, name in ((result.bias2, result.bias2_sd, "C0", "bias$^2$"),
+                               (result.variance, result.variance_sd, "C1", "variance"),
+                               (result.test_error, result.test_error_sd, "C3", "test error")):
+            ax.fill_between(k, np.maximum(m - sd, 1e-6), m + sd, color=c, alpha=0.2,
+                            label=f"{name} ± sd over {result.seeds} seeds")
     ax.set_ylim(1e-4, 3 * result.test_error.max())
     ax.set_xlabel("polynomial degree")
     ax.set_ylabel("squared error")

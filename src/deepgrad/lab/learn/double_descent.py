@@ -20,6 +20,9 @@ again: the second descent. The peak sits where rank(Phi) reaches n (for ReLU fea
 non-negative pixels many features are dead and the rank lags N; centring the pixels avoids it).
 `peak_n_features` is the N of largest mean test error per feature kind, `interpolation_threshold`
 the smallest N on the grid where rank(Phi) = n. The sweep runs in parallel with joblib.
+``seeds=N`` repeats everything (split and features) for seeds seed..seed+N-1
+(``deepgrad.lab.repeats``): the curves are means over the repeats, ``*_sd`` their sample sd,
+drawn as bands.
 """
 from dataclasses import dataclass
 
@@ -29,6 +32,7 @@ from joblib import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
 from deepgrad.data import load_dataset
+from deepgrad.lab.repeats import mean_sd, repeat
 
 KINDS = ("fourier", "relu")
 
@@ -38,7 +42,10 @@ class DoubleDescentResult:
     n_train: int
     n_features: np.ndarray             # the grid of N
     test_error: dict                   # kind -> mean test squared error per N
-    test_error_std: dict               # kind -> its spread over feature draws
+    test_error_std: dict               # kind -> its spread over feature draws (mean over seeds)
+    test_error_sd: dict                # kind -> sample sd over seeds of the mean test error
+    classification_error_sd: dict      # kind -> the same for the misclassification rate
+    seeds: int                         # repeats (seed, seed+1, ...)
     classification_error: dict         # kind -> mean test misclassification rate per N
     train_error: dict                  # kind -> mean training squared error per N
     norm: dict                         # kind -> mean ||beta||_F per N
@@ -92,41 +99,52 @@ def fit_point(kind, n_features, seed, X_train, Y_train, X_test, y_test):
 def run(*, quick: bool = False, seed: int = 0, n_train: int = 0, draws: int = 0,
         ratios: tuple = (0.1, 0.25, 0.5, 0.7, 0.8, 0.9, 0.95, 1.0, 1.05, 1.1, 1.25, 1.5, 2.0,
                          3.0, 5.0, 10.0),
-        n_jobs: int = 2) -> DoubleDescentResult:
+        n_jobs: int = 2, seeds: int = 1) -> DoubleDescentResult:
     """Sweep N = ratio * n. n_train = 0 / draws = 0: 100 / 2 when quick, else 300 / 5."""
     n = n_train or (100 if quick else 300)
     draws = draws or (2 if quick else 5)
-    X, y = load_dataset("digits")
-    X = X.astype(np.float64) / 16
-    order = np.random.default_rng(seed).permutation(len(y))
-    train, test = order[:n], order[n:]
-    X = X - X[train].mean(axis=0)
-    Y_train = np.eye(10)[y[train]]
     grid = np.array(sorted({round(r * n) for r in ratios}))
-    jobs = [(kind, N, k) for kind in KINDS for N in grid for k in range(draws)]
-    # threads (LAPACK releases the GIL), one BLAS thread each: no oversubscribed cores
-    with threadpool_limits(1):
-        out = Parallel(n_jobs=n_jobs, prefer="threads")(
-            delayed(fit_point)(kind, N, [seed, i], X[train], Y_train, X[test], y[test])
-            for i, (kind, N, k) in enumerate(jobs))
-    out = np.array(out, dtype=np.float64).reshape(len(KINDS), len(grid), draws, 5)
+    outs = np.array(repeat(lambda s: one_seed(s, n, draws, grid, n_jobs), seed, seeds))
+    out = outs.mean(axis=0)  # (kinds, N, draws, 5): the mean over seeds of every point
+    per_seed = outs.mean(axis=3)  # (seeds, kinds, N, 5): each seed's mean over draws
     mean = out.mean(axis=2)
-    fields = {name: {} for name in ("test", "std", "cls", "train", "norm", "rank", "peak", "thr")}
+    fields = {name: {} for name in ("test", "std", "cls", "train", "norm", "rank", "peak", "thr",
+                                    "test_sd", "cls_sd")}
     for i, kind in enumerate(KINDS):
         fields["test"][kind] = mean[i, :, 0]
         fields["std"][kind] = out[i, :, :, 0].std(axis=1)
         fields["cls"][kind] = mean[i, :, 1]
         fields["train"][kind] = mean[i, :, 2]
         fields["norm"][kind] = mean[i, :, 3]
-        rank = out[i, :, :, 4].min(axis=1).astype(int)
+        fields["test_sd"][kind] = mean_sd(per_seed[:, i, :, 0])[1]
+        fields["cls_sd"][kind] = mean_sd(per_seed[:, i, :, 1])[1]
+        rank = outs[:, i, :, :, 4].min(axis=(0, 2)).astype(int)
         fields["rank"][kind] = rank
         fields["peak"][kind] = int(grid[np.argmax(mean[i, :, 0])])
         fields["thr"][kind] = int(grid[np.argmax(rank == n)]) if np.any(rank == n) else -1
     return DoubleDescentResult(
         n_train=n, n_features=grid, test_error=fields["test"], test_error_std=fields["std"],
+        test_error_sd=fields["test_sd"], classification_error_sd=fields["cls_sd"], seeds=seeds,
         classification_error=fields["cls"], train_error=fields["train"], norm=fields["norm"],
         rank=fields["rank"], peak_n_features=fields["peak"],
         interpolation_threshold=fields["thr"])
+
+
+def one_seed(seed, n, draws, grid, n_jobs):
+    """One seed's (kinds, N, draws, 5) array of fit_point values: its split, its features."""
+    X, y = load_dataset("digits")
+    X = X.astype(np.float64) / 16
+    order = np.random.default_rng(seed).permutation(len(y))
+    train, test = order[:n], order[n:]
+    X = X - X[train].mean(axis=0)
+    Y_train = np.eye(10)[y[train]]
+    jobs = [(kind, N, k) for kind in KINDS for N in grid for k in range(draws)]
+    # threads (LAPACK releases the GIL), one BLAS thread each: no oversubscribed cores
+    with threadpool_limits(1):
+        out = Parallel(n_jobs=n_jobs, prefer="threads")(
+            delayed(fit_point)(kind, N, [seed, i], X[train], Y_train, X[test], y[test])
+            for i, (kind, N, k) in enumerate(jobs))
+    return np.array(out, dtype=np.float64).reshape(len(KINDS), len(grid), draws, 5)
 
 
 def plot(result: DoubleDescentResult) -> matplotlib.figure.Figure:
@@ -138,6 +156,12 @@ def plot(result: DoubleDescentResult) -> matplotlib.figure.Figure:
         ax1.loglog(N, np.maximum(result.train_error[kind], 1e-8), "--", color=f"C{k}",
                    label=f"{kind}: train")
         ax2.semilogx(N, result.classification_error[kind], "o-", ms=4, label=kind)
+        if result.seeds > 1:
+            for ax, m, sd in ((ax1, result.test_error[kind], result.test_error_sd[kind]),
+                              (ax2, result.classification_error[kind],
+                               result.classification_error_sd[kind])):
+                ax.fill_between(N, np.maximum(m - sd, 1e-8), m + sd, color=f"C{k}", alpha=0.2,
+                                label=f"{kind}: ± sd over {result.seeds} seeds")
         ax3.loglog(N, result.norm[kind], "o-", ms=4, label=kind)
     for ax in (ax1, ax2, ax3):
         ax.axvline(n, color="grey", ls=":", lw=1)
@@ -145,7 +169,8 @@ def plot(result: DoubleDescentResult) -> matplotlib.figure.Figure:
         ax.legend(fontsize=8)
     ax1.set_ylim(1e-3, None)
     ax1.set_ylabel("squared error (one-hot targets)")
-    ax1.set_title(f"digits, n = {n}: the test error peaks at N = n", fontsize=10)
+    ax1.set_title(f"digits, n = {n}: the test error peaks at N = n"
+                  + (f" (mean of {result.seeds} seeds)" if result.seeds > 1 else ""), fontsize=10)
     ax2.set_ylabel("test misclassification rate")
     ax2.set_title("classification error: double descent", fontsize=10)
     ax3.set_ylabel(r"$\|\beta\|_F$ of the minimum-norm fit")

@@ -13,7 +13,8 @@ decay, dropout or early stopping. Classical capacity arguments predict overfitti
 number of parameters (~65 H) exceeds the number of examples; instead the training error reaches
 0 and the test error keeps falling (or stays flat) as H grows: the optimiser, not the model
 class, picks a well-generalising interpolator. `train_error` and `test_error` per width
-(misclassification rates; mean over `seeds` initialisations).
+(misclassification rates; mean and sample sd over `seeds` repeats, each with its own split and
+initialisation: seeds seed..seed+seeds-1).
 """
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ import numpy as np
 from deepgrad import nn, optim, train
 from deepgrad.data import load_dataset
 from deepgrad.data.split import train_test_split
+from deepgrad.lab.repeats import mean_sd, repeat
 
 
 @dataclass
@@ -34,6 +36,9 @@ class HiddenUnitsResult:
     train_loss: np.ndarray      # final training cross-entropy per width
     n_train: int
     epochs: int
+    train_error_sd: np.ndarray  # sample sd over seeds, per width
+    test_error_sd: np.ndarray
+    seeds: int
 
 
 def error_rate(model, X, y):
@@ -51,24 +56,28 @@ def run(*, quick: bool = False, seed: int = 0, widths: tuple = (2, 4, 8, 16, 32,
         widths = tuple(w for w in widths if w in (4, 16, 64, 256)) or widths
     X, y = load_dataset("digits")
     X = X / 16.0
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=len(y) - n_train,
-                                                        stratify=True, seed=seed)
-    errors = np.zeros((len(widths), seeds, 2))
-    losses = np.zeros((len(widths), seeds))
-    for i, width in enumerate(widths):
-        for s in range(seeds):
+
+    def one_seed(s):
+        X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=len(y) - n_train,
+                                                            stratify=True, seed=s)
+        out = []
+        for width in widths:
             model = nn.MLP([64, width, 10], activation="relu",
-                            generator=np.random.default_rng([seed, s, width]))
+                           generator=np.random.default_rng([s, width]))
             opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
             history = train.fit(model, nn.functional.cross_entropy, opt, (X_train, y_train),
-                                epochs=epochs, batch_size=batch_size, progress=False,
-                                seed=seed * 1000 + s)
-            errors[i, s] = error_rate(model, X_train, y_train), error_rate(model, X_test, y_test)
-            losses[i, s] = history["loss"][-1]
+                                epochs=epochs, batch_size=batch_size, progress=False, seed=s)
+            out.append((error_rate(model, X_train, y_train), error_rate(model, X_test, y_test),
+                        history["loss"][-1]))
+        return out
+
+    runs = np.array(repeat(one_seed, seed, seeds))  # (seeds, widths, 3)
+    mean, sd = mean_sd(runs)
+    (train_error, test_error, loss), (train_sd, test_sd, _) = mean.T, sd.T
     return HiddenUnitsResult(
         widths=np.array(widths), n_parameters=np.array([65 * w + (w + 1) * 10 for w in widths]),
-        train_error=errors[:, :, 0].mean(axis=1), test_error=errors[:, :, 1].mean(axis=1),
-        train_loss=losses.mean(axis=1), n_train=len(y_train), epochs=epochs)
+        train_error=train_error, test_error=test_error, train_loss=loss, n_train=n_train,
+        epochs=epochs, train_error_sd=train_sd, test_error_sd=test_sd, seeds=seeds)
 
 
 def plot(result: HiddenUnitsResult) -> matplotlib.figure.Figure:
@@ -76,6 +85,11 @@ def plot(result: HiddenUnitsResult) -> matplotlib.figure.Figure:
     ax = fig.add_subplot()
     ax.semilogx(result.widths, result.train_error, "o-", label="training error")
     ax.semilogx(result.widths, result.test_error, "s-", label="test error")
+    if result.seeds > 1:
+        for m, sd, c, name in ((result.train_error, result.train_error_sd, "C0", "training"),
+                               (result.test_error, result.test_error_sd, "C1", "test")):
+            ax.fill_between(result.widths, m - sd, m + sd, color=c, alpha=0.2,
+                            label=f"{name} ± sd over {result.seeds} seeds")
     crossing = np.interp(result.n_train, result.n_parameters, result.widths)
     ax.axvline(crossing, color="grey", ls=":", lw=1, label="#parameters = #training examples")
     ax.set_xlabel("hidden units H")

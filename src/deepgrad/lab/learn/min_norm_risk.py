@@ -30,6 +30,8 @@ from dataclasses import dataclass
 import matplotlib.figure
 import numpy as np
 
+from deepgrad.lab.repeats import mean_sd, repeat
+
 
 @dataclass
 class MinNormRiskResult:
@@ -41,6 +43,8 @@ class MinNormRiskResult:
     risk_theory: np.ndarray     # the closed form
     standard_errors: np.ndarray  # (mean - theory) / stderr
     max_standard_errors: float
+    risk_sd: np.ndarray         # sample sd over seeds of each seed's Monte Carlo mean
+    seeds: int                  # repeats (seed, seed+1, ...), pooled into risk_mean
 
 
 def theory_risk(n, d, sigma, beta_norm2=1.0):
@@ -77,23 +81,28 @@ def measured_risk(n, d, trials, sigma, rng):
 def run(*, quick: bool = False, seed: int = 0, n_train: int = 0, trials: int = 0,
         sigma: float = 0.5,
         ratios: tuple = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.25, 1.5, 2.0, 3.0, 4.0, 6.0),
-        ) -> MinNormRiskResult:
-    """Monte Carlo risk at d = ratio * n for each ratio, against the closed form."""
+        seeds: int = 1) -> MinNormRiskResult:
+    """Monte Carlo risk at d = ratio * n for each ratio, against the closed form; ``seeds``
+    repeats it for seeds seed..seed+seeds-1, the trials of all repeats pooled into the mean."""
     n = n_train or (40 if quick else 100)
     trials = trials or (200 if quick else 1000)
-    rng = np.random.default_rng(seed)
     dims = np.array([round(r * n) for r in ratios])
-    mean, stderr, theory = [], [], []
-    for d in dims:
-        r = measured_risk(n, d, trials, sigma, rng)
-        mean.append(r.mean())
-        stderr.append(r.std(ddof=1) / np.sqrt(trials))
-        theory.append(theory_risk(n, d, sigma))
-    mean, stderr, theory = np.array(mean), np.array(stderr), np.array(theory)
+
+    def one_seed(s):
+        rng = np.random.default_rng(s)
+        return [measured_risk(n, d, trials, sigma, rng) for d in dims]
+
+    draws = np.array(repeat(one_seed, seed, seeds))  # (seeds, dims, trials)
+    pooled = np.moveaxis(draws, 1, 0).reshape(len(dims), -1)
+    mean = pooled.mean(axis=1)
+    stderr = pooled.std(axis=1, ddof=1) / np.sqrt(pooled.shape[1])
+    theory = np.array([theory_risk(n, d, sigma) for d in dims])
+    risk_sd = mean_sd(draws.mean(axis=2))[1]
     z = (mean - theory) / stderr
     return MinNormRiskResult(n_train=n, sigma=sigma, dims=dims, risk_mean=mean,
                              risk_stderr=stderr, risk_theory=theory, standard_errors=z,
-                             max_standard_errors=float(np.abs(z).max()))
+                             max_standard_errors=float(np.abs(z).max()), risk_sd=risk_sd,
+                             seeds=seeds)
 
 
 def plot(result: MinNormRiskResult) -> matplotlib.figure.Figure:
@@ -105,6 +114,10 @@ def plot(result: MinNormRiskResult) -> matplotlib.figure.Figure:
     ax.plot(gamma, curve, color="k", lw=1.5, label="closed form")
     ax.errorbar(result.dims / n, result.risk_mean, yerr=2 * result.risk_stderr, fmt="o",
                 color="C1", capsize=3, label="Monte Carlo mean ± 2 s.e.")
+    if result.seeds > 1:
+        ax.fill_between(result.dims / n, result.risk_mean - result.risk_sd,
+                        result.risk_mean + result.risk_sd, color="C1", alpha=0.2,
+                        label=f"± sd of the mean over {result.seeds} seeds")
     ax.axvline(1.0, color="grey", ls=":", lw=1)
     ax.axhline(sigma**2, color="grey", ls="--", lw=1, label=r"noise $\sigma^2$")
     ax.set_ylim(0, 4 * max(1.0, sigma**2))

@@ -16,7 +16,8 @@ E[z_l^2] constant through depth; LeCun's sigma^2 = 1 / n halves it at every laye
 (and, by the same argument backwards, the gradient) vanishes geometrically. Xavier with tanh is
 drawn for comparison. The networks are deepgrad's nn.MLP with its init schemes; the forward pass
 records each Linear layer's output z_l on a batch of Gaussian inputs, and E[z_l^2] is averaged
-over `seeds` independent draws of the weights.
+over `seeds` repeats (seeds seed..seed+seeds-1, each drawing its own inputs and weights), with
+its sample sd drawn as a band.
 """
 from dataclasses import dataclass
 
@@ -25,6 +26,7 @@ import numpy as np
 
 import deepgrad as dg
 from deepgrad import nn
+from deepgrad.lab.repeats import mean_sd, repeat
 
 CONFIGS = (("he", "relu"), ("lecun", "relu"), ("xavier", "tanh"))
 
@@ -33,12 +35,13 @@ CONFIGS = (("he", "relu"), ("lecun", "relu"), ("xavier", "tanh"))
 class SignalPropagationResult:
     configs: list                  # "init/activation" names
     second_moment: dict            # name -> E[z_l^2] per layer, mean over seeds
-    second_moment_std: dict        # name -> its spread over seeds
+    second_moment_std: dict        # name -> its sample sd over seeds
     he_ratio_last_first: float     # E[z_L^2] / E[z_1^2] under He init and ReLU
     lecun_ratio_per_layer: float   # (E[z_L^2] / E[z_1^2])^(1 / (L - 1)) under LeCun and ReLU
     z_samples: dict                # name -> z values of the first and last hidden layer, (2, k)
     depth: int
     width: int
+    seeds: int
 
 
 def pre_activations(mlp, x):
@@ -59,26 +62,27 @@ def run(*, quick: bool = False, seed: int = 0, depth: int = 15, width: int = 0, 
     """Hidden depth `depth`; width/batch 0 means 128/256 when quick, else 256/512."""
     width = width or (128 if quick else 256)
     batch = batch or (256 if quick else 512)
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal((batch, width)).astype(np.float32)
     names, moments, spread, samples = [], {}, {}, {}
-    for init, act in CONFIGS:
+    for k, (init, act) in enumerate(CONFIGS):
         name = f"{init}/{act}"
-        runs = []
-        for _ in range(seeds):
+
+        def one_seed(s):
+            rng = np.random.default_rng([s, k])
+            x = rng.standard_normal((batch, width)).astype(np.float32)
             mlp = nn.MLP([width] * (depth + 1) + [1], activation=act, init=init, generator=rng)
-            m, zs = pre_activations(mlp, x)
-            runs.append(m)
+            return pre_activations(mlp, x)
+
+        runs = repeat(one_seed, seed, seeds)
         names.append(name)
-        moments[name] = np.mean(runs, axis=0)
-        spread[name] = np.std(runs, axis=0)
+        moments[name], spread[name] = mean_sd([m for m, _ in runs])
+        zs = runs[-1][1]
         samples[name] = np.array([zs[0][:2000], zs[-1][:2000]])
     he, lecun = moments["he/relu"], moments["lecun/relu"]
     return SignalPropagationResult(
         configs=names, second_moment=moments, second_moment_std=spread,
         he_ratio_last_first=float(he[-1] / he[0]),
         lecun_ratio_per_layer=float((lecun[-1] / lecun[0]) ** (1 / (depth - 1))),
-        z_samples=samples, depth=depth, width=width)
+        z_samples=samples, depth=depth, width=width, seeds=seeds)
 
 
 def plot(result: SignalPropagationResult) -> matplotlib.figure.Figure:
@@ -88,7 +92,8 @@ def plot(result: SignalPropagationResult) -> matplotlib.figure.Figure:
     for k, name in enumerate(result.configs):
         m, s = result.second_moment[name], result.second_moment_std[name]
         ax1.semilogy(layers, m, "o-", ms=4, color=f"C{k}", label=name)
-        ax1.fill_between(layers, np.maximum(m - s, 1e-12), m + s, color=f"C{k}", alpha=0.15)
+        ax1.fill_between(layers, np.maximum(m - s, 1e-12), m + s, color=f"C{k}", alpha=0.15,
+                         label=f"{name} ± sd over {result.seeds} seeds")
     first = result.second_moment["lecun/relu"][0]
     ax1.semilogy(layers, first * 0.5 ** (layers - 1), "k--", lw=1, label=r"$2^{-(l-1)}$")
     ax1.set_xlabel("layer l")
