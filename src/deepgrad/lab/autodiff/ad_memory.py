@@ -29,6 +29,7 @@ from functools import partial
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter
 
 import deepgrad.engine.primitives as P
 from deepgrad.engine.tensor import Tensor
@@ -149,6 +150,8 @@ def plot(result: AdMemoryResult) -> Figure:
     ax2.set_yticks(y)
     ax2.set_yticklabels([])
     ax2.set_xscale("log")
+    # timings can span less than a decade: label decades only, or the minor labels collide
+    ax2.xaxis.set_minor_formatter(NullFormatter())
     ax2.set_xlabel("seconds")
     ax2.set_title("Time of one gradient")
     ax3.loglog(result.revolve_c, result.revolve_steps_per_layer, "-", color="C2")
