@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from deepgrad.lab import cnn_vs_mlp
+from deepgrad.lab.learn import cnn_vs_mlp
 
 
 def test_models_are_the_papers():

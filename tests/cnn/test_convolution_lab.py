@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from deepgrad.lab import convolution
+from deepgrad.lab.represent import convolution
 
 
 def test_translation_equivariance_is_exact_away_from_the_borders():

@@ -159,3 +159,25 @@ def test_lab_command_on_a_real_experiment(tmp_path):
     assert args.func(args) == 0
     doc = json.loads((tmp_path / "sawtooth.json").read_text())
     assert doc["result"]["pieces_deep"] == [2, 4, 8, 16, 32]
+
+
+def test_experiments_live_in_the_three_parts_with_unique_names():
+    from deepgrad.lab.registry import PARTS, experiment_parts, part_of
+
+    by_part = {part: registry.list_experiments(part) for part in PARTS}
+    assert all(by_part.values()) and sorted(sum(by_part.values(), [])) == registry.list_experiments()
+    assert part_of("sawtooth") == "represent" and part_of("double_descent") == "learn"
+    assert part_of("ad_kinks") == "autodiff" and set(experiment_parts().values()) == set(PARTS)
+    with pytest.raises(KeyError, match="parts"):
+        registry.list_experiments("nowhere")
+    assert registry.get("hessian_spectrum").module.__name__ == "deepgrad.lab.autodiff.hessian_spectrum"
+
+
+def test_report_groups_the_experiments_under_their_parts():
+    outcomes = [report.Outcome(name=n, title=n, doc="", params={}, seed=0, quick=True,
+                               error="not run")
+                for n in ("ad_kinks", "sawtooth", "double_descent")]
+    page = report.render_html(outcomes, quick=True, seed=0)
+    heads = [page.index(f'<h2 class="part">{h}') for h in registry.PARTS.values()]
+    assert heads == sorted(heads)
+    assert heads[0] < page.index('id="sawtooth"') < heads[1] < page.index('id="double_descent"')

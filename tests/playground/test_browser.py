@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from deepgrad import nn
-from deepgrad.lab.geometry import linear_regions
+from deepgrad.lab.represent.geometry import linear_regions
 from deepgrad.playground.datasets import BOX
 from deepgrad.train.model_file import load
 

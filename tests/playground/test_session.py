@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import deepgrad as dg
-from deepgrad.lab.geometry import linear_regions
+from deepgrad.lab.represent.geometry import linear_regions
 from deepgrad.playground import network
 from deepgrad.playground.datasets import BOX, DATASETS, make
 from deepgrad.playground.session import Session, parse_points

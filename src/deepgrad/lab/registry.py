@@ -1,7 +1,11 @@
 """Find the lab's experiments, describe their parameters, and turn their results into JSON.
 
-An experiment is any module of ``deepgrad.lab`` that defines both ``run`` and ``plot`` at top level;
-its name is the module's name. Discovery reads the modules' source (``ast``) instead of importing
+The lab has three parts, one folder each, in the lectures' order (``PARTS``): ``represent`` (what
+MLPs represent), ``learn`` (how they learn and generalise) and ``autodiff`` (autodiff and
+curvature). An experiment is any module of a part that defines both ``run`` and ``plot`` at top
+level; its name is the module's name, unique across the parts, so ``deepgrad lab NAME`` needs no
+part. The other modules of a part are its libraries, named for what they compute (``geometry``,
+``curvature``, ...), never like an experiment. Discovery reads the modules' source (``ast``) instead of importing
 them, so listing is instant and a module that fails to import still shows up, and fails where it
 runs (the report then shows the error instead of losing the experiment).
 """
@@ -22,6 +26,11 @@ from typing import Any, Callable
 import numpy as np
 
 _PACKAGE = "deepgrad.lab"
+PARTS = {
+    "represent": "I. What MLPs can represent",
+    "learn": "II. How MLPs learn and generalise",
+    "autodiff": "III. Autodiff and curvature",
+}
 _RESERVED = ("quick", "seed")  # every run() takes these; they are not experiment parameters
 _PARAM_TYPES = (bool, int, float, str)
 
@@ -48,15 +57,32 @@ def _defines_run_and_plot(path: Path) -> bool:
     return {"run", "plot"} <= names
 
 
-def list_experiments() -> list[str]:
-    """Names of all experiments in ``deepgrad.lab``, sorted."""
-    found = []
-    for info in pkgutil.iter_modules([str(_package_dir())]):
-        if info.ispkg or info.name.startswith("_"):
-            continue
-        if _defines_run_and_plot(_package_dir() / f"{info.name}.py"):
-            found.append(info.name)
-    return sorted(found)
+def experiment_parts() -> dict[str, str]:
+    """{experiment name: its part}, read from the part folders' sources."""
+    found: dict[str, str] = {}
+    for part in PARTS:
+        folder = _package_dir() / part
+        for info in pkgutil.iter_modules([str(folder)]):
+            if info.ispkg or info.name.startswith("_"):
+                continue
+            if _defines_run_and_plot(folder / f"{info.name}.py"):
+                if info.name in found:
+                    raise RuntimeError(f"experiment {info.name!r} is in both {found[info.name]}/ "
+                                       f"and {part}/; experiment names must be unique")
+                found[info.name] = part
+    return found
+
+
+def list_experiments(part: str | None = None) -> list[str]:
+    """Names of all experiments (or of one part's, ``part`` a key of ``PARTS``), sorted."""
+    if part is not None and part not in PARTS:
+        raise KeyError(f"no lab part {part!r}; parts: {', '.join(PARTS)}")
+    return sorted(n for n, p in experiment_parts().items() if part in (None, p))
+
+
+def part_of(name: str) -> str:
+    """The part (a key of ``PARTS``) that holds the experiment ``name``."""
+    return experiment_parts()[name]
 
 
 @dataclass(frozen=True)
@@ -114,10 +140,11 @@ class Experiment:
 
 
 def get(name: str) -> Experiment:
-    """Import the experiment ``deepgrad.lab.<name>``; KeyError (listing the names) if unknown."""
-    if name not in list_experiments():
-        raise KeyError(f"no experiment {name!r}; known: {', '.join(list_experiments())}")
-    return Experiment.from_module(importlib.import_module(f"{_PACKAGE}.{name}"), name)
+    """Import the experiment ``deepgrad.lab.<part>.<name>``; KeyError (listing the names) if unknown."""
+    parts = experiment_parts()
+    if name not in parts:
+        raise KeyError(f"no experiment {name!r}; known: {', '.join(sorted(parts))}")
+    return Experiment.from_module(importlib.import_module(f"{_PACKAGE}.{parts[name]}.{name}"), name)
 
 
 def to_jsonable(obj: Any) -> Any:

@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from deepgrad.lab import prose
-from deepgrad.lab.registry import Experiment, get, key_numbers, list_experiments, to_jsonable
+from deepgrad.lab.registry import (PARTS, Experiment, experiment_parts, get, key_numbers,
+                                   list_experiments, to_jsonable)
 
 _KATEX = Path(__file__).resolve().parent / "static" / "katex"
 
@@ -245,23 +246,40 @@ def _section(o: Outcome) -> str:
     return "\n".join(parts)
 
 
+def _by_part(outcomes: list[Outcome]) -> list[tuple[str, list[Outcome]]]:
+    """The outcomes grouped under the lab's parts, in the lectures' order (others last)."""
+    parts = experiment_parts()
+    headings = [*PARTS.values(), "Other experiments"]
+    groups: dict[str, list[Outcome]] = {h: [] for h in headings}
+    for o in outcomes:
+        groups[PARTS.get(parts.get(o.name), headings[-1])].append(o)
+    return [(h, g) for h, g in groups.items() if g]
+
+
 def render_html(outcomes: list[Outcome], *, quick: bool, seed: int) -> str:
     """The whole report as one HTML string (no external resources)."""
     total = sum(o.seconds for o in outcomes)
     n_bad = sum(o.error is not None for o in outcomes)
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    groups = _by_part(outcomes)
     toc = "".join(
-        f'<li><a href="#{html.escape(o.name)}">{html.escape(o.title)}</a> '
-        + ('<span class="bad">error</span>' if o.error else f'<span class="ok">{o.seconds:.1f} s</span>')
-        + "</li>"
-        for o in outcomes
+        f'<li class="part">{html.escape(heading)}<ol>'
+        + "".join(
+            f'<li><a href="#{html.escape(o.name)}">{html.escape(o.title)}</a> '
+            + ('<span class="bad">error</span>' if o.error
+               else f'<span class="ok">{o.seconds:.1f} s</span>')
+            + "</li>"
+            for o in group)
+        + "</ol></li>"
+        for heading, group in groups
     )
     meta = (
         f"deepgrad {html.escape(deepgrad_version())} · seed {seed} · "
         f"{'quick' if quick else 'full'} run · {len(outcomes)} experiments, {n_bad} failed · "
         f"{total:.1f} s · Python {platform.python_version()} · {stamp}"
     )
-    body = "\n".join(_section(o) for o in outcomes)
+    body = "\n".join(f'<h2 class="part">{html.escape(heading)}</h2>\n'
+                     + "\n".join(_section(o) for o in group) for heading, group in groups)
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         '<meta name="viewport" content="width=device-width, initial-scale=1">'

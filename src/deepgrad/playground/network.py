@@ -12,8 +12,8 @@ import numpy as np
 
 import deepgrad as dg
 from deepgrad import nn
-from deepgrad.lab.geometry import linear_regions
-from deepgrad.lab.hessian import top_eigenvalues
+from deepgrad.lab.represent.geometry import linear_regions
+from deepgrad.lab.autodiff.curvature import top_eigenvalues
 from deepgrad.nn.init import init_linear_
 from deepgrad.playground.datasets import BOX
 from deepgrad.playground.features import LINEAR_FEATURES, Features
