@@ -14,6 +14,7 @@ import pytest
 import deepgrad as dg
 from deepgrad.engine import batching, primitives as P
 from deepgrad.engine.conv import im2col
+from deepgrad.engine.vocabulary import TENSOR_OPS
 from deepgrad.engine.vmap import VmapFallbackWarning
 
 jax = pytest.importorskip("jax")
@@ -142,7 +143,7 @@ def test_rule_as_jax_vmap_for_every_mapped_axis(name):
 def test_col2im_rule_against_per_example_loop():
     # col2im is im2col's adjoint (no JAX twin): vmap of it equals stacking one call per example
     cols = n(B, 2, 3, 3, 1, 4, 3)  # per example (C, kH, kW, N, oH, oW) for x (1, 2, 4, 5)
-    f = lambda c: P.TENSOR_OPS.col2im(c, (1, 2, 4, 5), (3, 3), (1, 2), (1, 1), ((1, 1), (1, 1)))
+    f = lambda c: TENSOR_OPS.col2im(c, (1, 2, 4, 5), (3, 3), (1, 2), (1, 1), ((1, 1), (1, 1)))
     with warnings.catch_warnings():
         warnings.simplefilter("error", VmapFallbackWarning)
         ours = dg.vmap(f)(cols)

@@ -24,6 +24,7 @@ import warnings
 import numpy as np
 
 from . import graph
+from .backward import run_backward
 from .pytree import tree_flatten, tree_unflatten
 from .batched import (  # noqa: F401  (re-exported: the batched tensor lives in batched.py)
     Batched, VmapFallbackWarning, _Active, _levels, _with, levels_of, unbatch)
@@ -88,7 +89,7 @@ class Interpreter:
         if transpose:
             return self._transpose(roots, cotangents, inputs, retain_graph, create_graph)
         with self.physical():
-            grads = graph.run_backward(roots, cts, inputs, retain_graph, create_graph)
+            grads = run_backward(roots, cts, inputs, retain_graph, create_graph)
         if grads is None:
             return None
         return [g if g is None or self.level not in levels_of(x) else self.mark(g)
@@ -100,7 +101,7 @@ class Interpreter:
         batched by the rules of the primitives it is written with (JAX's batched transpose)."""
         self.transposing = True
         try:
-            return graph.run_backward(roots, cts, inputs, retain_graph, create_graph)
+            return run_backward(roots, cts, inputs, retain_graph, create_graph)
         finally:
             self.transposing = False
 
@@ -117,7 +118,7 @@ class Interpreter:
         with self.physical():
             for b in range(self.size):
                 cb = [P.getitem(c, index=(b,)) if self.level in levels_of(c) else c for c in cts]
-                per.append(graph.run_backward(roots, cb, inputs, True, create_graph))
+                per.append(run_backward(roots, cb, inputs, True, create_graph))
             if inputs is None:
                 return None
             out = []
