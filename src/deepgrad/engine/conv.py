@@ -24,6 +24,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from . import primitives as P
+from .batched import Batched, levels_of
 from .errors import ShapeError
 from .primitives import Primitive
 from .tensor import Tensor
@@ -236,9 +237,13 @@ def _max_pool(op, x, kernel_size, stride, padding, dilation, dims):
     follows (``where``, not a product: the -inf padding times 0 would be nan).
     """
     cols, back = _pool_windows(op, x, kernel_size, stride, padding, dilation, dims, -np.inf)
-    first = np.argmax(cols.data, axis=1)[:, None]
-    mask = np.zeros(cols.shape, dtype=bool)
-    np.put_along_axis(mask, first, True, axis=1)
+    levels = levels_of(cols)  # under vmap the array holds the batch axes in front
+    window_axis = 1 + len(levels)
+    first = np.expand_dims(np.argmax(cols.data, axis=window_axis), window_axis)
+    mask = np.zeros(cols.data.shape, dtype=bool)
+    np.put_along_axis(mask, first, True, axis=window_axis)
+    if levels:  # the mask is batched alike (vmap.py)
+        mask = Batched.make(Tensor._wrap(mask), levels)
     return P.transpose(P.sum(P.where(mask, cols, 0.0), 1), back)
 
 
