@@ -24,7 +24,6 @@ machine but are not what the tests check.
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +31,7 @@ from matplotlib.figure import Figure
 
 import deepgrad as dg
 from deepgrad import nn
+from deepgrad.lab.timing import best_time
 from deepgrad.lab.autodiff.operation_count import count_operations
 
 BOUND = 4.0
@@ -80,14 +80,6 @@ def gradient_counts(f, params):
     return forward, backward
 
 
-def _seconds(fn, repeats):
-    best = np.inf
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
-
 
 def time_ratio(f, params, repeats):
     """Best time of forward + backward over best time of forward (plain backward, no graph)."""
@@ -95,7 +87,7 @@ def time_ratio(f, params, repeats):
         f().backward()
         for p in params:
             p.grad = None
-    return _seconds(both, repeats) / _seconds(f, repeats)
+    return best_time(both, repeats) / best_time(f, repeats)
 
 
 def chain_counts(x=0.5):

@@ -14,7 +14,6 @@ log-log slopes in n (theory: 1.5 and 3).
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +21,7 @@ from matplotlib.figure import Figure
 
 import deepgrad.engine.primitives as P
 from deepgrad.engine.transforms import jacrev
+from deepgrad.lab.timing import best_time
 from deepgrad.lab.autodiff import kronecker as mc
 
 
@@ -77,14 +77,6 @@ def identity_errors(rng):
     return {k: float(np.max(np.abs(np.asarray(a) - np.asarray(b)))) for k, (a, b) in checks.items()}
 
 
-def _best_time(fn, repeats=3):
-    best = np.inf
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
-
 
 def run(*, quick: bool = False, seed: int = 0,
         factor_sizes: tuple = (4, 8, 16, 24, 32, 48, 64, 96, 128, 192, 256),
@@ -102,10 +94,10 @@ def run(*, quick: bool = False, seed: int = 0,
             A = rng.standard_normal((m, m)) + m * np.eye(m)
             B = rng.standard_normal((m, m)) + m * np.eye(m)
             y = rng.standard_normal(m * m)
-            kron_t.append(_best_time(lambda A=A, B=B, y=y: mc.kron_solve(A, B, y)))
+            kron_t.append(best_time(lambda A=A, B=B, y=y: mc.kron_solve(A, B, y)))
             if m <= dense_max:
                 K = mc.kron(A, B)
-                dense_t.append(_best_time(lambda K=K, y=y: np.linalg.solve(K, y)))
+                dense_t.append(best_time(lambda K=K, y=y: np.linalg.solve(K, y)))
     sizes = np.array([m * m for m in factor_sizes], dtype=float)
     # fit each slope on its three largest sizes, where the O(.) term dominates Python overheads
     slope = lambda t: float(np.polyfit(np.log(sizes[len(t) - 3:len(t)]), np.log(t[-3:]), 1)[0])
