@@ -28,7 +28,8 @@ from .engine.torch_names import (
     bool, device, double, float, float16, float32, float64, half, int, int8, int16, int32, int64,
     long, short, uint8,
 )
-from .engine.tensor import Tensor, as_tensor, from_numpy, get_default_dtype, set_default_dtype, tensor
+from .engine.creation import as_tensor, from_numpy, tensor
+from .engine.tensor import Tensor, get_default_dtype, set_default_dtype
 from .engine.testing import check_adjoint, check_grads, gradcheck
 from .engine.checkpoint import checkpoint
 from .engine.transforms import (

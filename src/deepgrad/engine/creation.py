@@ -1,5 +1,5 @@
-"""Creation functions under torch's names: zeros, ones, full, empty, the *_like forms, rand, randn,
-randint, randperm, arange, linspace, eye.
+"""Creation functions under torch's names: tensor, as_tensor, from_numpy, zeros, ones, full,
+empty, the *_like forms, rand, randn, randint, randperm, arange, linspace, eye.
 
 Each takes torch's ``dtype=`` (default: the default float dtype, float32; integer ones int64),
 ``requires_grad=`` and ``device=`` (the CPU only). Sizes are given as f(2, 3) or f((2, 3)).
@@ -119,3 +119,36 @@ def eye(n, m=None, dtype=None, requires_grad=False, device=None):
     return _make(np.eye(int(n), None if m is None else int(m), dtype=get_default_dtype()), dtype,
                  requires_grad, device)
 
+
+def tensor(data, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
+    """Make a leaf Tensor (``torch.tensor``): floats become float32, arrays keep their dtype.
+    A torch tensor is read through ``.detach().cpu().numpy()``; ``device`` may only be the CPU.
+
+    Always copies ``data`` (as ``torch.tensor``): later changes to the array do not reach the
+    tensor. ``as_tensor`` and ``from_numpy`` share memory instead.
+    """
+    if device is not None:
+        torch_names.device(device)
+    if hasattr(data, "detach") and not isinstance(data, Tensor):
+        data = data.detach().cpu().numpy()
+    source = data.data if isinstance(data, Tensor) else data
+    t = Tensor(source, dtype=None if dtype is None else torch_names.as_dtype(dtype),
+               requires_grad=requires_grad)
+    if isinstance(source, np.ndarray) and np.may_share_memory(t.data, source):
+        t.data = t.data.copy()
+    return t
+
+
+def as_tensor(data, dtype=None) -> Tensor:
+    """A Tensor over ``data`` without copying when it is already an ndarray of ``dtype``
+    (``torch.as_tensor``): the tensor and the array share memory, so writes to one show in both."""
+    if isinstance(data, Tensor) and (dtype is None or np.dtype(dtype) == data.dtype):
+        return data
+    return Tensor(data, dtype=dtype)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A Tensor sharing ``array``'s memory and dtype (``torch.from_numpy``): no copy is made."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
+    return Tensor(array)

@@ -11,14 +11,12 @@ this file, so ``operators.py`` installs them on the class, in one place.
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from deepgrad.display import tensor_html
 
-from . import torch_names
-from .errors import ShapeError
-from .mode import is_grad_enabled
-from .versions import note_inplace, version_of
 
 _default_dtype = np.dtype(np.float32)
 
@@ -115,37 +113,6 @@ class Tensor:
     def dtype(self) -> np.dtype:
         return self.data.dtype
 
-    @property
-    def is_leaf(self) -> bool:
-        return self.grad_fn is None
-
-    def __len__(self) -> int:
-        return len(self.data)
-
-    # ----------------------------------------------------------------- conversions
-    def numpy(self) -> np.ndarray:
-        return self.data
-
-    def item(self):
-        return self.data.item()
-
-    def tolist(self):
-        return self.data.tolist()
-
-    def __array__(self, dtype=None, copy=None):
-        if dtype is not None and dtype != self.data.dtype:
-            return self.data.astype(dtype)
-        return self.data.copy() if copy else self.data
-
-    def __float__(self) -> float:
-        return float(self.data)
-
-    def __int__(self) -> int:
-        return int(self.data)
-
-    def __bool__(self) -> bool:
-        return bool(self.data)
-
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", precision=4, threshold=20, prefix="tensor(")
         extra = f", dtype={self.data.dtype}"
@@ -158,28 +125,6 @@ class Tensor:
     _repr_html_ = tensor_html  # Jupyter's rich display (deepgrad/display.py)
 
     # ----------------------------------------------------------------- autograd state
-    @property
-    def grad(self):
-        """The accumulated gradient (a Tensor of this shape) or None."""
-        return self._grad
-
-    @grad.setter
-    def grad(self, value):
-        # As PyTorch: a wrong gradient is refused when assigned, not steps later in an optimizer.
-        if value is not None:
-            if not isinstance(value, Tensor):
-                raise TypeError(f"grad: assigned grad must be a Tensor of shape {self.shape} or "
-                                f"None, got {type(value).__name__}")
-            if value.shape != self.shape:
-                raise ShapeError(f"grad: assigned grad has shape {value.shape} but the "
-                                       f"tensor has shape {self.shape}")
-        self._grad = value
-
-    @property
-    def _version(self) -> int:
-        """How many times the Tensor API changed this tensor in place (as torch's ``_version``)."""
-        return version_of(self)
-
     def requires_grad_(self, flag: bool = True) -> Tensor:
         """Mark a leaf as needing gradients (as ``torch.Tensor.requires_grad_``)."""
         if flag and self.data.dtype.kind not in "f":
@@ -207,53 +152,12 @@ class Tensor:
             self._hooks = []
         self._hooks.append(fn)
 
-    # ----------------------------------------------------------------- in place
-    # In place (x += y, p -= lr * p.grad), as PyTorch: allowed under no_grad or on tensors that
-    # do not require grad (counted by the version counter, so a saved tensor changed this way
-    # makes backward raise); refused on a leaf that requires grad while recording; a recorded
-    # non-leaf gets the out-of-place result (the name is rebound, the graph stays right).
-    def _inplace(self, ufunc, other, symbol):
-        if self.requires_grad and is_grad_enabled():
-            if self.grad_fn is None:
-                raise RuntimeError(
-                    f"a leaf Tensor that requires grad is being used in an in-place operation "
-                    f"(x {symbol}= ...); update parameters under `with deepgrad.no_grad():`")
-            return NotImplemented
-        ufunc(self.data, _data(other), out=self.data, casting="same_kind")
-        note_inplace(self)
-        return self
-
-    def __iadd__(self, other):
-        return self._inplace(np.add, other, "+")
-
-    def __isub__(self, other):
-        return self._inplace(np.subtract, other, "-")
-
-    def __imul__(self, other):
-        return self._inplace(np.multiply, other, "*")
-
-    def __itruediv__(self, other):
-        return self._inplace(np.divide, other, "/")
-
     # Comparisons are not differentiable: they return bool tensors outside the graph.
-    def __lt__(self, other):
-        return Tensor._wrap(np.asarray(self.data < _data(other)))
+    def _compare(op):
+        return lambda self, other: Tensor._wrap(np.asarray(op(self.data, _data(other))))
 
-    def __le__(self, other):
-        return Tensor._wrap(np.asarray(self.data <= _data(other)))
-
-    def __gt__(self, other):
-        return Tensor._wrap(np.asarray(self.data > _data(other)))
-
-    def __ge__(self, other):
-        return Tensor._wrap(np.asarray(self.data >= _data(other)))
-
-    def __eq__(self, other):
-        return Tensor._wrap(np.asarray(self.data == _data(other)))
-
-    def __ne__(self, other):
-        return Tensor._wrap(np.asarray(self.data != _data(other)))
-
+    __lt__, __le__, __gt__ = _compare(operator.lt), _compare(operator.le), _compare(operator.gt)
+    __ge__, __eq__, __ne__ = _compare(operator.ge), _compare(operator.eq), _compare(operator.ne)
     __hash__ = object.__hash__
 
 
@@ -270,37 +174,3 @@ def _index_data(index):
     if isinstance(index, list):
         return np.asarray(index)
     return index
-
-
-def tensor(data, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
-    """Make a leaf Tensor (``torch.tensor``): floats become float32, arrays keep their dtype.
-    A torch tensor is read through ``.detach().cpu().numpy()``; ``device`` may only be the CPU.
-
-    Always copies ``data`` (as ``torch.tensor``): later changes to the array do not reach the
-    tensor. ``as_tensor`` and ``from_numpy`` share memory instead.
-    """
-    if device is not None:
-        torch_names.device(device)
-    if hasattr(data, "detach") and not isinstance(data, Tensor):
-        data = data.detach().cpu().numpy()
-    source = data.data if isinstance(data, Tensor) else data
-    t = Tensor(source, dtype=None if dtype is None else torch_names.as_dtype(dtype),
-               requires_grad=requires_grad)
-    if isinstance(source, np.ndarray) and np.may_share_memory(t.data, source):
-        t.data = t.data.copy()
-    return t
-
-
-def as_tensor(data, dtype=None) -> Tensor:
-    """A Tensor over ``data`` without copying when it is already an ndarray of ``dtype``
-    (``torch.as_tensor``): the tensor and the array share memory, so writes to one show in both."""
-    if isinstance(data, Tensor) and (dtype is None or np.dtype(dtype) == data.dtype):
-        return data
-    return Tensor(data, dtype=dtype)
-
-
-def from_numpy(array: np.ndarray) -> Tensor:
-    """A Tensor sharing ``array``'s memory and dtype (``torch.from_numpy``): no copy is made."""
-    if not isinstance(array, np.ndarray):
-        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
-    return Tensor(array)

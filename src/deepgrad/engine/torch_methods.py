@@ -1,5 +1,8 @@
 """Tensor's PyTorch-named methods (``size``, ``view``, ``permute``, ``to``, ``max(dim)``...).
 
+Also PyTorch's bookkeeping on a tensor: the checked ``.grad`` setter, ``_version``, the
+conversions (``item``, ``numpy``, ``float(t)``) and the in-place operators (``p -= lr * g``).
+
 torch's names and keywords, each meaning what it means in torch (docs/coming-from-pytorch.md
 lists the deliberate differences). Reductions take NumPy's axis=/keepdims= or torch's
 dim=/keepdim=; everything differentiable is composed from the primitives. ``operators.py``
@@ -12,11 +15,95 @@ import numpy as np
 
 from . import primitives as P
 from . import torch_names
-from .tensor import Tensor
+from .errors import ShapeError
+from .mode import is_grad_enabled
+from .tensor import Tensor, _data
+from .versions import note_inplace, version_of
 
 
 class TorchMethods:
     """PyTorch's Tensor methods, composed from deepgrad's primitives."""
+
+    @property
+    def grad(self):
+        """The accumulated gradient (a Tensor of this shape) or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        # As PyTorch: a wrong gradient is refused when assigned, not steps later in an optimizer.
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"grad: assigned grad must be a Tensor of shape {self.shape} or "
+                                f"None, got {type(value).__name__}")
+            if value.shape != self.shape:
+                raise ShapeError(f"grad: assigned grad has shape {value.shape} but the "
+                                       f"tensor has shape {self.shape}")
+        self._grad = value
+
+    @property
+    def _version(self) -> int:
+        """How many times the Tensor API changed this tensor in place (as torch's ``_version``)."""
+        return version_of(self)
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def numpy(self) -> np.ndarray:
+        return self.data
+
+    def item(self):
+        return self.data.item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        if dtype is not None and dtype != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
+
+    def __float__(self) -> float:
+        return float(self.data)
+
+    def __int__(self) -> int:
+        return int(self.data)
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    # ----------------------------------------------------------------- in place
+    # In place (x += y, p -= lr * p.grad), as PyTorch: allowed under no_grad or on tensors that
+    # do not require grad (counted by the version counter, so a saved tensor changed this way
+    # makes backward raise); refused on a leaf that requires grad while recording; a recorded
+    # non-leaf gets the out-of-place result (the name is rebound, the graph stays right).
+    def _inplace(self, ufunc, other, symbol):
+        if self.requires_grad and is_grad_enabled():
+            if self.grad_fn is None:
+                raise RuntimeError(
+                    f"a leaf Tensor that requires grad is being used in an in-place operation "
+                    f"(x {symbol}= ...); update parameters under `with deepgrad.no_grad():`")
+            return NotImplemented
+        ufunc(self.data, _data(other), out=self.data, casting="same_kind")
+        note_inplace(self)
+        return self
+
+    def __iadd__(self, other):
+        return self._inplace(np.add, other, "+")
+
+    def __isub__(self, other):
+        return self._inplace(np.subtract, other, "-")
+
+    def __imul__(self, other):
+        return self._inplace(np.multiply, other, "*")
+
+    def __itruediv__(self, other):
+        return self._inplace(np.divide, other, "/")
+
 
     def size(self, dim=None):
         """The shape as a tuple (torch.Size is one), or its length along `dim`. NOTE: a method,
