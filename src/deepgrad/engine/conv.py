@@ -26,7 +26,7 @@ from numpy.lib.stride_tricks import as_strided
 from . import primitives as P
 from .batched import Batched, levels_of
 from .errors import ShapeError
-from .primitives import Primitive
+from .primitives import Primitive, linear_map
 from .tensor import Tensor
 
 
@@ -86,12 +86,10 @@ _im2col = Primitive(
 )
 
 # x = col2im(cols)           cols_bar = im2col(x_bar)          x_dot = col2im(cols_dot)
-_col2im = Primitive(
+_col2im = linear_map(
     "col2im", _col2im_fwd,
     (lambda d, g, y, c, shape, kernel, stride, dilation, padding:
         d.im2col(g, kernel, stride, dilation, padding, 0.0),),
-    lambda d, dots, y, c, shape, kernel, stride, dilation, padding:
-        d.col2im(dots[0], shape, kernel, stride, dilation, padding),
 )
 
 def im2col(x, kernel, stride=1, dilation=1, padding=0, fill=0.0):

@@ -1,4 +1,4 @@
-"""The base of every primitive: ``Primitive``, ``elementwise()`` and the shape helpers.
+"""The base of every primitive: ``Primitive``, ``elementwise()``, ``linear_map()``, shape helpers.
 
 Every primitive is declared once: NumPy forward, VJP rule(s) and JVP rule side by side.
 
@@ -96,6 +96,24 @@ def elementwise(name, forward, *partials):
         return _sum_dots(p(d, y, *xs, **kw) * t for p, t in zip(partials, dots) if t is not None)
 
     return Primitive(name, forward, vjps, jvp)
+
+
+def linear_map(name, forward, vjps):
+    """A primitive linear in its inputs: its JVP is derived, the map itself applied to the tangents.
+
+    Declared, not written (autograd's ``def_linear``, PyTorch's ``auto_linear``): for a linear f,
+    y_dot = f(x_dot_1, ..., x_dot_n), an input without a tangent contributing zeros. Only the
+    VJP (the adjoint map) is written by hand.
+    """
+    def jvp(d, dots, y, *xs, **params):
+        if len(dots) > 1:  # (concatenate, stack)
+            dots = [t if t is not None else d.zeros_like(x) for t, x in zip(dots, xs)]
+        if type(dots[0]) is np.ndarray:  # on arrays (fast/array_jvp.py): the NumPy forward
+            return forward(*dots, **params)
+        return prim(*dots, **params)
+
+    prim = Primitive(name, forward, vjps, jvp)
+    return prim
 
 
 # --------------------------------------------------------------------------- shape helpers

@@ -11,7 +11,7 @@ import math
 import numpy as np
 import scipy.special
 
-from .base import Primitive, _data, _sum_dots, elementwise
+from .base import Primitive, _data, _sum_dots, elementwise, linear_map
 
 # --------------------------------------------------------------------------- arithmetic
 
@@ -31,7 +31,7 @@ sub = Primitive(
 )
 
 # y = -x             y_dot = -x_dot                 x_bar = -y_bar
-neg = Primitive("neg", np.negative, (lambda d, g, y, x: -g,), lambda d, dots, y, x: -dots[0])
+neg = linear_map("neg", np.negative, (lambda d, g, y, x: -g,))
 
 # y = a * b          y_dot = a_dot b + a b_dot      a_bar = y_bar b, b_bar = y_bar a
 mul = elementwise("mul", np.multiply, lambda d, y, a, b: b, lambda d, y, a, b: a)
@@ -219,16 +219,10 @@ def clip(x, lo=None, hi=None):
 
 
 # y = x (a new node: transforms use it to give an argument its own place in the graph)
-identity = Primitive(
-    "identity", lambda x: x, (lambda d, g, y, x: g,), lambda d, dots, y, x: dots[0]
-)
+identity = linear_map("identity", lambda x: x, (lambda d, g, y, x: g,))
 
 # y = x.astype(dtype)          x_bar = y_bar (cast back by the engine)
-_astype = Primitive(
-    "astype", lambda x, dtype: x.astype(dtype),
-    (lambda d, g, y, x, dtype: g,),
-    lambda d, dots, y, x, dtype: d.astype(dots[0], dtype),
-)
+_astype = linear_map("astype", lambda x, dtype: x.astype(dtype), (lambda d, g, y, x, dtype: g,))
 
 
 def astype(x, dtype):

@@ -10,7 +10,7 @@ import builtins
 import numpy as np
 
 from ..tensor import Tensor
-from .base import Primitive, _count, _data, _kept_shape, _norm_axis
+from .base import Primitive, _count, _data, _kept_shape, _norm_axis, linear_map
 
 # --------------------------------------------------------------------------- reductions
 
@@ -22,10 +22,9 @@ def _expand(d, g, shape, axis, keepdims):
 
 
 # y = sum_axis x               y_dot = sum_axis x_dot        x_bar = broadcast(y_bar)
-_sum = Primitive(
+_sum = linear_map(
     "sum", lambda x, axis, keepdims: x.sum(axis=axis, keepdims=keepdims),
     (lambda d, g, y, x, axis, keepdims: _expand(d, g, x.shape, axis, keepdims),),
-    lambda d, dots, y, x, axis, keepdims: d.sum(dots[0], axis, keepdims),
 )
 
 # y = mean_axis x              x_bar = broadcast(y_bar) / n
@@ -36,11 +35,10 @@ def _mean_fwd(x, axis, keepdims):
     return np.add.reduce(x, axis=axis, keepdims=keepdims) / _count(x.shape, axis)
 
 
-_mean = Primitive(
+_mean = linear_map(
     "mean", _mean_fwd,
     (lambda d, g, y, x, axis, keepdims:
         _expand(d, g, x.shape, axis, keepdims) / _count(x.shape, axis),),
-    lambda d, dots, y, x, axis, keepdims: d.mean(dots[0], axis, keepdims),
 )
 
 

@@ -1,6 +1,7 @@
 """Shape primitives: reshape, transpose, broadcast_to, getitem, concatenate, stack, pad.
 
-All are linear maps: each JVP is the op applied to the tangent, each VJP the adjoint map.
+All are linear maps, declared with ``linear_map``: each JVP is derived (the op applied to the
+tangent); each VJP is the adjoint map, written by hand.
 """
 
 from __future__ import annotations
@@ -8,17 +9,16 @@ from __future__ import annotations
 import numpy as np
 
 from ..tensor import Tensor
-from .base import Primitive, _EveryInput, _data, _is_basic_index, _norm_axis, _sum_to_axes
+from .base import _EveryInput, _data, _is_basic_index, _norm_axis, _sum_to_axes, linear_map
 from .reductions import sum
 
 # --------------------------------------------------------------------------- shape ops
-# Linear maps: each JVP is the op applied to the tangent.
+# Linear maps, declared so (linear_map): each JVP is the op applied to the tangent.
 
 # y = reshape(x)              x_bar = reshape(y_bar, x.shape)
-_reshape = Primitive(
+_reshape = linear_map(
     "reshape", lambda x, shape: np.reshape(x, shape),
     (lambda d, g, y, x, shape: d.reshape(g, x.shape),),
-    lambda d, dots, y, x, shape: d.reshape(dots[0], shape),
 )
 
 
@@ -32,10 +32,9 @@ def _inverse_axes(axes):
 
 
 # y = transpose(x, axes)      x_bar = transpose(y_bar, axes^-1)
-_transpose = Primitive(
+_transpose = linear_map(
     "transpose", lambda x, axes: np.transpose(x, axes),
     (lambda d, g, y, x, axes: d.transpose(g, _inverse_axes(axes)),),
-    lambda d, dots, y, x, axes: d.transpose(dots[0], axes),
 )
 
 
@@ -52,10 +51,9 @@ def mT(x):
 
 
 # y = broadcast_to(x, shape)  x_bar = y_bar summed back to x.shape (by the engine)
-_broadcast_to = Primitive(
+_broadcast_to = linear_map(
     "broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
     (lambda d, g, y, x, shape: g,),
-    lambda d, dots, y, x, shape: d.broadcast_to(dots[0], shape),
 )
 
 
@@ -81,17 +79,15 @@ def _getitem_adjoint_fwd(g, index, shape):
 
 
 # y = x[index]                x_bar = zeros(x.shape) with y_bar added at index
-getitem = Primitive(
+getitem = linear_map(
     "getitem", lambda x, index: x[index],
     (lambda d, g, y, x, index: d.getitem_adjoint(g, index, x.shape),),
-    lambda d, dots, y, x, index: d.getitem(dots[0], index),
 )
 
 # y = zeros(shape); y[index] += g      g_bar = y_bar[index]     (adjoint of getitem)
-_getitem_adjoint = Primitive(
+_getitem_adjoint = linear_map(
     "getitem_adjoint", _getitem_adjoint_fwd,
     (lambda d, g, y, x, index, shape: d.getitem(g, index),),
-    lambda d, dots, y, x, index, shape: d.getitem_adjoint(dots[0], index, shape),
 )
 
 
@@ -102,15 +98,10 @@ def _split_index(i, xs, axis):
     return tuple(sl)
 
 
-def _zeros_for_missing(d, dots, xs):
-    return [t if t is not None else d.zeros_like(x) for t, x in zip(dots, xs)]
-
-
 # y = [x_1, ..., x_n] along axis     x_i_bar = y_bar[slice of x_i]
-_concatenate = Primitive(
+_concatenate = linear_map(
     "concatenate", lambda *xs, axis: np.concatenate(xs, axis),
     _EveryInput(lambda i, d, g, y, *xs, axis: d.getitem(g, _split_index(i, xs, axis))),
-    lambda d, dots, y, *xs, axis: d.concatenate(_zeros_for_missing(d, dots, xs), axis),
 )
 
 
@@ -122,10 +113,9 @@ def concatenate(xs, axis=0):
 
 
 # y = stack(x_1, ..., x_n) on a new axis     x_i_bar = y_bar[i along axis]
-_stack = Primitive(
+_stack = linear_map(
     "stack", lambda *xs, axis: np.stack(xs, axis),
     _EveryInput(lambda i, d, g, y, *xs, axis: d.getitem(g, (slice(None),) * axis + (i,))),
-    lambda d, dots, y, *xs, axis: d.stack(_zeros_for_missing(d, dots, xs), axis),
 )
 
 
@@ -141,10 +131,9 @@ def _unpad_index(pad_width, shape):
 
 
 # y = pad(x, pad_width) with zeros    x_bar = y_bar[the interior]
-_pad = Primitive(
+_pad = linear_map(
     "pad", lambda x, pad_width: np.pad(x, pad_width),
     (lambda d, g, y, x, pad_width: d.getitem(g, _unpad_index(pad_width, x.shape)),),
-    lambda d, dots, y, x, pad_width: d.pad(dots[0], pad_width),
 )
 
 
