@@ -126,7 +126,7 @@ def run_backward(roots, cotangents, inputs=None, retain_graph=False, create_grap
     # (and under vmap's transposing tracer: its rules then see batched cotangents, see vmap.py)
     tensor_mode = create_graph or tracer is not None or any(t.tangents is not None for t in order)
     keep = _reaching(order, inputs) if inputs is not None else None
-    pending, shared = {}, set()
+    pending, shared, results = {}, set(), {}
     for r, g in zip(roots, cotangents):
         if tensor_mode and not isinstance(g, Tensor):
             g = Tensor._wrap(g)
@@ -135,7 +135,6 @@ def run_backward(roots, cotangents, inputs=None, retain_graph=False, create_grap
         shared.add(id(g))  # the caller holds it: a leaf may not adopt it
         key = id(r)
         pending[key] = g if key not in pending else pending[key] + g
-    results = {}
 
     def arrive(t, g):
         """PyTorch's face, per tensor: the g to propagate through t's node, or None to stop."""
@@ -148,70 +147,79 @@ def run_backward(roots, cotangents, inputs=None, retain_graph=False, create_grap
         if key in stop:
             results[key] = g
             return None
-        if t.grad_fn is None:
+        node = t.grad_fn
+        if node is None:
             if inputs is None:
                 _accumulate_leaf(t, g, create_graph, id(g) in shared)
             return None
+        if node.inputs is None:
+            raise RuntimeError(_FREED)
         if _modified:
-            _check_unmodified(t.grad_fn, t)
+            _check_unmodified(node, t)
         return g
+
+    def after(node, g, pending):
+        """PyTorch's face, per node once its rules ran: the anomaly check, then freeing."""
+        if not tensor_mode and any(pending.get(id(node.inputs[k])) is g for k in node.diff):
+            shared.add(id(g))  # passed on unchanged (add, identity): a leaf may not adopt it
+        if check is not None:
+            check(node, g, pending)
+        if not retain_graph:
+            node.inputs = node.arrays = None  # the activations go as soon as they are used
 
     previous_mode = _GradMode.enabled
     _GradMode.enabled = create_graph
     try:
-        _chain_rule(order, pending, shared, TENSOR_OPS if tensor_mode else ARRAY_OPS,
-                    tensor_mode, keep, arrive, check, not retain_graph)
+        _chain_rule(order, pending, TENSOR_OPS if tensor_mode else ARRAY_OPS, keep, arrive, after)
     finally:
         _GradMode.enabled = previous_mode
     if inputs is None:
         return None
-    out = []
-    for x in inputs:
-        g = results.get(id(x))
-        if g is not None and not isinstance(g, Tensor):
-            g = Tensor._wrap(g)
-        out.append(g)
-    return out
+    grads = [results.get(id(x)) for x in inputs]
+    return [Tensor._wrap(g) if g is not None and not isinstance(g, Tensor) else g for g in grads]
 
 
-def _chain_rule(order, pending, shared, d, tensor_mode, keep, arrive, after, free):
+def _chain_rule(order, pending, d, keep, arrive, after):
     """The chain rule, outputs first: each tensor's summed cotangent through its node's VJP rules.
 
-    ``pending`` maps id(tensor) to the sum of the cotangents that reached it so far; ``arrive``
-    is PyTorch's bookkeeping per tensor (see ``run_backward``), ``after`` detect_anomaly's check,
-    ``free`` whether to free each node once used (not with retain_graph).
+    ``pending`` maps id(tensor) to the sum of the cotangents that reached it so far; ``d`` is the
+    vocabulary the rules run on (``ARRAY_OPS`` or ``TENSOR_OPS``); ``keep`` the tensors that
+    reach an ``inputs=`` tensor (None: all); ``arrive`` and ``after`` are PyTorch's face, per
+    tensor and per node (see ``run_backward``).
     """
+    on_arrays = d is ARRAY_OPS
     for i in range(len(order) - 1, -1, -1):
         t, order[i] = order[i], None  # the tensor (and its data) may go once it has been used
         g = pending.pop(id(t), None)
         if g is None or (g := arrive(t, g)) is None:
-            continue
+            continue  # not reached, or stopped there (a leaf, an inputs= tensor)
         node = t.grad_fn
-        if node.inputs is None:
-            raise RuntimeError(_FREED)
-        xs, y = (node.inputs, t) if tensor_mode else (node.arrays, t.data)
+        xs, y = (node.arrays, t.data) if on_arrays else (node.inputs, t)
         for k in node.diff:
             x, rule = node.inputs[k], node.prim.vjps[k]
             if rule is None or (keep is not None and id(x) not in keep):
                 continue  # an input the primitive is not differentiable in, or one not wanted
             x_bar = rule(d, g, y, *xs, **node.params)
-            if x_bar is None:
-                continue
-            if x_bar is g:  # passed through unchanged (add, identity): now held twice
-                shared.add(id(g))
-            shape, dtype = x.shape, x.data.dtype  # (x.shape: one example's under vmap)
-            if x_bar.shape != shape:  # the adjoint of broadcasting is summation: once for all
-                x_bar = d.sum_to(x_bar, shape)
-            if x_bar.dtype != dtype:
-                x_bar = d.astype(x_bar, dtype)
-            if not tensor_mode and type(x_bar) is not np.ndarray:
-                x_bar = np.asarray(x_bar)
-            key = id(x)
-            pending[key] = x_bar if key not in pending else pending[key] + x_bar
-        if after is not None:
-            after(node, g, pending)
-        if free:
-            node.inputs = node.arrays = None  # the activations go as soon as they are used
+            if x_bar is not None:
+                x_bar = _fit(d, x_bar, x, on_arrays)
+                key = id(x)
+                pending[key] = x_bar if key not in pending else pending[key] + x_bar
+        after(node, g, pending)
+
+
+def _fit(d, x_bar, x, on_arrays):
+    """``x_bar`` summed to ``x``'s shape and cast to its dtype: broadcasting handled once for all.
+
+    The adjoint of broadcasting is summation, so no primitive's rule sums its cotangent itself.
+    (``x.shape`` is one example's under vmap.)
+    """
+    if x_bar.shape != x.shape:
+        x_bar = d.sum_to(x_bar, x.shape)
+    if x_bar.dtype != x.data.dtype:
+        x_bar = d.astype(x_bar, x.data.dtype)
+    if on_arrays and type(x_bar) is not np.ndarray:  # a NumPy scalar from a full reduction
+        x_bar = np.asarray(x_bar)
+    return x_bar
 
 
 def _outer_dependence(order, stop, cotangents):

@@ -12,6 +12,7 @@ import numpy as np
 
 from . import versions
 from .errors import ShapeError
+from .fast.levels import result_level
 from .forward import push_tangents
 from .mode import _GradMode, _set_grad_enabled, enable_grad, is_grad_enabled, no_grad  # noqa: F401
 from .tensor import Tensor
@@ -59,15 +60,12 @@ def apply(prim, *args, **params):
     raw = []
     diff = []
     has_tangents = False
-    level = None  # the smallest reverse level among the inputs that require grad
     i = 0
     for a in args:
         if isinstance(a, Tensor):
             raw.append(a.data)
             if a.requires_grad:
                 diff.append(i)
-                if level is None or a.reverse_level < level:
-                    level = a.reverse_level
             if a.tangents is not None:
                 has_tangents = True
         else:
@@ -89,7 +87,7 @@ def apply(prim, *args, **params):
     result = Tensor._wrap(out)
     if diff and _GradMode.enabled:
         result.requires_grad = True
-        result.reverse_level = level
+        result.reverse_level = result_level(args, diff)  # (fast/levels.py)
         result.grad_fn = Node(prim, args, raw, params, diff)
     if has_tangents:
         push_tangents(prim, args, params, result)

@@ -1,4 +1,5 @@
-"""The speed devices, declared apart from the evening read: compile, array JVPs, the allocator.
+"""The speed devices, declared apart from the evening read: compile, array JVPs and the reverse
+levels they read, the allocator.
 
 docs/engine.md's last chapter, "how it is made fast", walks through each and what it buys.
 """
