@@ -160,8 +160,9 @@ def run_backward(roots, cotangents, inputs=None, retain_graph=False, create_grap
 
     def after(node, g, pending):
         """PyTorch's face, per node once its rules ran: the anomaly check, then freeing."""
-        if not tensor_mode and any(pending.get(id(node.inputs[k])) is g for k in node.diff):
-            shared.add(id(g))  # passed on unchanged (add, identity): a leaf may not adopt it
+        for k in node.diff:
+            if pending.get(id(node.inputs[k])) is g:  # passed on unchanged (add, identity):
+                shared.add(id(g))  # a leaf may not adopt it
         if check is not None:
             check(node, g, pending)
         if not retain_graph:

@@ -23,14 +23,26 @@ class Adagrad(Optimizer):
                                       initial_accumulator_value=initial_accumulator_value,
                                       eps=eps))
 
-    def _update(self, p, grad, state, group):
+    def _state(self, p, state, group):
+        """The sum s, at initial_accumulator_value before the first step; then t, advanced."""
         if not state:
-            state["step"] = 0.0
-            state["sum"] = np.full_like(p.data, group["initial_accumulator_value"])
+            state.update(step=0.0, sum=np.full_like(p.data, group["initial_accumulator_value"]))
         state["step"] += 1
+        return state["step"]
+
+    def _update(self, p, grad, state, group):
+        t = self._state(p, state, group)
+        g = grad + group["weight_decay"] * p.data
+        s = state["sum"] = state["sum"] + g * g
+        p.data[...] = p.data - group["lr"] / (1 + (t - 1) * group["lr_decay"]) * g / (np.sqrt(s) + group["eps"])
+
+    # ------------------------------------------------------------------ the fast path
+    # The same update, the sum and the denominator in place.
+    def _update_in_place(self, p, grad, state, group):
+        t = self._state(p, state, group)
         if group["weight_decay"] != 0:
             grad = grad + group["weight_decay"] * p.data
-        clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
+        clr = group["lr"] / (1 + (t - 1) * group["lr_decay"])
         state["sum"] += grad * grad
         std = np.sqrt(state["sum"])
         std += group["eps"]

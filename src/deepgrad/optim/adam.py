@@ -27,24 +27,41 @@ class Adam(Optimizer):
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                                       amsgrad=amsgrad))
 
-    def _update(self, p, grad, state, group):
-        lr, (beta1, beta2), weight_decay = group["lr"], group["betas"], group["weight_decay"]
+    def _state(self, p, state, group):
+        """The moments, zero before the first step; then the step count t, advanced."""
         if not state:
-            state["step"] = 0.0
-            state["exp_avg"] = np.zeros_like(p.data)
-            state["exp_avg_sq"] = np.zeros_like(p.data)
+            state.update(step=0.0, exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
             if group["amsgrad"]:
                 state["max_exp_avg_sq"] = np.zeros_like(p.data)
         state["step"] += 1
-        step = state["step"]
+        return state["step"]
+
+    def _update(self, p, grad, state, group):
+        lr, (beta1, beta2), weight_decay = group["lr"], group["betas"], group["weight_decay"]
+        t = self._state(p, state, group)
+        w, g = p.data, grad
+        if self.decoupled_weight_decay:
+            w = w * (1 - lr * weight_decay)
+        else:
+            g = g + weight_decay * w
+        m = state["exp_avg"] = beta1 * state["exp_avg"] + (1 - beta1) * g
+        v = state["exp_avg_sq"] = beta2 * state["exp_avg_sq"] + (1 - beta2) * g * g
+        if group["amsgrad"]:
+            v = state["max_exp_avg_sq"] = np.maximum(state["max_exp_avg_sq"], v)
+        p.data[...] = w - lr / (1 - beta1 ** t) * m / (np.sqrt(v / (1 - beta2 ** t)) + group["eps"])
+
+    # ------------------------------------------------------------------ the fast path
+    # The same update in place with one temporary: the NumPy calls of a hand-written update
+    # (W2's six parameters: 60 us against the hand-written benchmark peer's 58.5 us).
+    def _update_in_place(self, p, grad, state, group):
+        lr, (beta1, beta2), weight_decay = group["lr"], group["betas"], group["weight_decay"]
+        step = self._state(p, state, group)
         if weight_decay != 0:
             if self.decoupled_weight_decay:
                 p.data *= 1 - lr * weight_decay
             else:
                 grad = grad + weight_decay * p.data
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        # One temporary t, updated in place: the NumPy calls of a hand-written update (W2's six
-        # parameters: 60 us against the hand-written benchmark peer's 58.5 us).
         t = np.subtract(grad, m)
         t *= 1 - beta1
         m += t                                    # m <- m + (1 - beta1) (g - m), torch's lerp

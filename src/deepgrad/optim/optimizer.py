@@ -2,7 +2,10 @@
 
 A parameter group is a dict with the key "params" (a list of Tensors) and the hyperparameters that
 apply to them ("lr", ...); schedulers change the hyperparameters in place. Subclasses implement
-`_update(p, grad, state, group)`, which changes `p.data` in place and never builds graph nodes.
+`_update(p, grad, state, group)`, the textbook update written as in their docstring, and beside
+it `_update_in_place`, the same update with NumPy's in-place calls and no temporaries, which
+`step` runs (`tests/optim/test_textbook_updates.py` holds the two equal). Neither builds graph
+nodes.
 """
 
 import copy
@@ -54,16 +57,24 @@ class Optimizer:
                 else:
                     p.grad.data[...] = 0
 
+    in_place = True  # step runs the fast _update_in_place; False: the textbook _update
+
     @effect
     def step(self):
         """One update of every parameter that has a gradient."""
+        update = self._update_in_place if self.in_place else self._update
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
-                    self._update(p, p.grad.data, self.state.setdefault(id(p), {}), group)
+                    update(p, p.grad.data, self.state.setdefault(id(p), {}), group)
 
     def _update(self, p, grad, state, group):
+        """The textbook update of ``p`` (its docstring's formula), given its gradient array."""
         raise NotImplementedError
+
+    def _update_in_place(self, p, grad, state, group):
+        """The same update in place (the fast path); by default the textbook one."""
+        self._update(p, grad, state, group)
 
     def _params(self):
         return [p for group in self.param_groups for p in group["params"]]

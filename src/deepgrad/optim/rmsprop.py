@@ -23,16 +23,37 @@ class RMSprop(Optimizer):
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
                                       momentum=momentum, centered=centered))
 
-    def _update(self, p, grad, state, group):
-        alpha, momentum = group["alpha"], group["momentum"]
+    def _state(self, p, state, group):
+        """The running averages (and momentum buffer), zero before the first step."""
         if not state:
-            state["step"] = 0.0
-            state["square_avg"] = np.zeros_like(p.data)
-            if momentum > 0:
+            state.update(step=0.0, square_avg=np.zeros_like(p.data))
+            if group["momentum"] > 0:
                 state["momentum_buffer"] = np.zeros_like(p.data)
             if group["centered"]:
                 state["grad_avg"] = np.zeros_like(p.data)
         state["step"] += 1
+
+    def _update(self, p, grad, state, group):
+        alpha, momentum, lr = group["alpha"], group["momentum"], group["lr"]
+        self._state(p, state, group)
+        g = grad + group["weight_decay"] * p.data
+        v = state["square_avg"] = alpha * state["square_avg"] + (1 - alpha) * g * g
+        if group["centered"]:
+            m = state["grad_avg"] = alpha * state["grad_avg"] + (1 - alpha) * g
+            d = np.sqrt(v - m * m) + group["eps"]
+        else:
+            d = np.sqrt(v) + group["eps"]
+        if momentum > 0:
+            b = state["momentum_buffer"] = momentum * state["momentum_buffer"] + g / d
+            p.data[...] = p.data - lr * b
+        else:
+            p.data[...] = p.data - lr * g / d
+
+    # ------------------------------------------------------------------ the fast path
+    # The same update with the averages and the buffer changed in place.
+    def _update_in_place(self, p, grad, state, group):
+        alpha, momentum = group["alpha"], group["momentum"]
+        self._state(p, state, group)
         if group["weight_decay"] != 0:
             grad = grad + group["weight_decay"] * p.data
         square_avg = state["square_avg"]

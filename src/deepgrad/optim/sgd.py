@@ -24,6 +24,18 @@ class SGD(Optimizer):
                                       weight_decay=weight_decay, nesterov=nesterov))
 
     def _update(self, p, grad, state, group):
+        lr, momentum = group["lr"], group["momentum"]
+        g = grad + group["weight_decay"] * p.data
+        if momentum != 0:
+            b = state.get("momentum_buffer")
+            b = g if b is None else momentum * b + (1 - group["dampening"]) * g
+            state["momentum_buffer"] = b
+            g = g + momentum * b if group["nesterov"] else b
+        p.data[...] = p.data - lr * g
+
+    # ------------------------------------------------------------------ the fast path
+    # The same update in place: no temporary beyond lr * g (W1's step runs this).
+    def _update_in_place(self, p, grad, state, group):
         lr, momentum, weight_decay = group["lr"], group["momentum"], group["weight_decay"]
         if weight_decay != 0:
             grad = grad + weight_decay * p.data
