@@ -7,25 +7,14 @@ import pytest
 
 import deepgrad as dg
 
-from .spec import SPECS, sample_row
+from .spec import SPECS, closed_over, sample_row
 
 SMOOTH = [s for s in SPECS if not s.kink]
 
 
 def _split(spec, arrays):
     """The differentiable inputs and a function of them alone (labels and masks closed over)."""
-    diff = [i for i, a in enumerate(spec.args) if a.differentiable]
-    consts = {i: dg.tensor(a) for i, a in enumerate(arrays) if not spec.args[i].differentiable}
-
-    def f(*xs):
-        full = [None] * len(arrays)
-        for i, x in zip(diff, xs):
-            full[i] = x
-        for i, c in consts.items():
-            full[i] = c
-        return spec.dg(*full)
-
-    return f, [arrays[i] for i in diff]
+    return closed_over(spec.dg, spec, arrays, dg.tensor)
 
 
 @pytest.mark.parametrize("spec", SMOOTH, ids=repr)
