@@ -22,7 +22,7 @@ import math
 import numpy as np
 
 from ..graph import apply
-from ..tensor import Tensor
+from ..tensor import _data  # noqa: F401  (re-exported to the primitives)
 
 
 class Primitive:
@@ -150,10 +150,6 @@ def _sum_to_axes(shape, target):
     return tuple(range(lead)) + tuple(
         i + lead for i, s in enumerate(target) if s == 1 and shape[i + lead] != 1
     )
-
-
-def _data(x):
-    return x.data if isinstance(x, Tensor) else x
 
 
 def _is_basic_index(index):

@@ -34,6 +34,13 @@ def _reduce(losses, reduction):
     return losses
 
 
+def _reduce_dot(d, per, reduction):
+    """The loss's tangent from the per-sample tangents: reduced as the loss is."""
+    if reduction == "mean":
+        return d.mean(per)
+    return d.sum(per) if reduction == "sum" else per
+
+
 def _per_sample(d, g, n, reduction):
     """Cotangent of the per-sample losses given the reduced loss's cotangent."""
     if reduction == "mean":
@@ -60,10 +67,7 @@ def _ce_jvp(d, dots, y, z, target, reduction):
         terms.append(d.sum(_ce_residual(d, z, target) * dots[0], (1,)))
     if dots[1] is not None:
         terms.append(-d.sum(dots[1] * d.log_softmax(z, (1,)), (1,)))
-    per = _sum_dots(terms)
-    if reduction == "mean":
-        return d.mean(per)
-    return d.sum(per) if reduction == "sum" else per
+    return _reduce_dot(d, _sum_dots(terms), reduction)
 
 
 # loss_i = logsumexp(z_i) - z_i[y_i]  (or -sum_c p_ic log softmax(z_i)_c)
@@ -138,10 +142,7 @@ def _bce_jvp(d, dots, out, z, y, reduction):
         terms.append((d.sigmoid(z) - y) * dots[0])
     if dots[1] is not None:
         terms.append(-z * dots[1])
-    per = _sum_dots(terms)
-    if reduction == "mean":
-        return d.mean(per)
-    return d.sum(per) if reduction == "sum" else per
+    return _reduce_dot(d, _sum_dots(terms), reduction)
 
 
 # loss = max(z,0) - z y + log(1 + e^-|z|)     z_bar = (sigmoid(z) - y) loss_bar, y_bar = -z loss_bar
@@ -178,10 +179,7 @@ def _mse_scale(d, g, x, reduction):
 
 def _mse_jvp(d, dots, out, x, t, reduction):
     dx = dots[0] if dots[1] is None else (-dots[1] if dots[0] is None else dots[0] - dots[1])
-    per = 2 * (x - t) * dx
-    if reduction == "mean":
-        return d.mean(per)
-    return d.sum(per) if reduction == "sum" else per
+    return _reduce_dot(d, 2 * (x - t) * dx, reduction)
 
 
 # loss = reduce((x - t)^2)     x_bar = 2 (x - t) loss_bar,  t_bar = -x_bar
@@ -199,6 +197,5 @@ def mse_loss(input, target, reduction="mean"):
     if np.shape(input) != np.shape(target):
         raise ShapeError(f"mse_loss: input has shape {np.shape(input)} but target has "
                          f"shape {np.shape(target)}; they must match (no broadcasting)")
-    if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"mse_loss: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    _check_reduction("mse_loss", reduction)
     return mse_loss_prim(input, target, reduction=reduction)
