@@ -160,9 +160,6 @@ def run_backward(roots, cotangents, inputs=None, retain_graph=False, create_grap
 
     def after(node, g, pending):
         """PyTorch's face, per node once its rules ran: the anomaly check, then freeing."""
-        for k in node.diff:
-            if pending.get(id(node.inputs[k])) is g:  # passed on unchanged (add, identity):
-                shared.add(id(g))  # a leaf may not adopt it
         if check is not None:
             check(node, g, pending)
         if not retain_graph:
@@ -171,7 +168,8 @@ def run_backward(roots, cotangents, inputs=None, retain_graph=False, create_grap
     previous_mode = _GradMode.enabled
     _GradMode.enabled = create_graph
     try:
-        _chain_rule(order, pending, TENSOR_OPS if tensor_mode else ARRAY_OPS, keep, arrive, after)
+        _chain_rule(order, pending, TENSOR_OPS if tensor_mode else ARRAY_OPS, keep, shared, arrive,
+                    after)
     finally:
         _GradMode.enabled = previous_mode
     if inputs is None:
@@ -180,13 +178,13 @@ def run_backward(roots, cotangents, inputs=None, retain_graph=False, create_grap
     return [Tensor._wrap(g) if g is not None and not isinstance(g, Tensor) else g for g in grads]
 
 
-def _chain_rule(order, pending, d, keep, arrive, after):
+def _chain_rule(order, pending, d, keep, shared, arrive, after):
     """The chain rule, outputs first: each tensor's summed cotangent through its node's VJP rules.
 
     ``pending`` maps id(tensor) to the sum of the cotangents that reached it so far; ``d`` is the
     vocabulary the rules run on (``ARRAY_OPS`` or ``TENSOR_OPS``); ``keep`` the tensors that
-    reach an ``inputs=`` tensor (None: all); ``arrive`` and ``after`` are PyTorch's face, per
-    tensor and per node (see ``run_backward``).
+    reach an ``inputs=`` tensor (None: all); ``shared`` the cotangents held twice (a leaf copies
+    them); ``arrive`` and ``after`` are PyTorch's face, per tensor and per node (``run_backward``).
     """
     on_arrays = d is ARRAY_OPS
     for i in range(len(order) - 1, -1, -1):
@@ -201,10 +199,14 @@ def _chain_rule(order, pending, d, keep, arrive, after):
             if rule is None or (keep is not None and id(x) not in keep):
                 continue  # an input the primitive is not differentiable in, or one not wanted
             x_bar = rule(d, g, y, *xs, **node.params)
-            if x_bar is not None:
-                x_bar = _fit(d, x_bar, x, on_arrays)
-                key = id(x)
-                pending[key] = x_bar if key not in pending else pending[key] + x_bar
+            if x_bar is None:
+                continue
+            if type(x_bar) is not np.ndarray or x_bar.shape != x.shape or x_bar.dtype != x.data.dtype:
+                x_bar = _fit(d, x_bar, x, on_arrays)  # the adjoint of broadcasting: a sum
+            if x_bar is g:  # passed on unchanged (add, identity): a leaf may not adopt it
+                shared.add(id(g))
+            key = id(x)
+            pending[key] = x_bar if key not in pending else pending[key] + x_bar
         after(node, g, pending)
 
 

@@ -98,12 +98,12 @@ def elementwise(name, forward, *partials):
     return Primitive(name, forward, vjps, jvp)
 
 
-def linear_map(name, forward, vjps):
+def linear_map(name, forward, vjps, **declared):
     """A primitive linear in its inputs: its JVP is derived, the map itself applied to the tangents.
 
     Declared, not written (autograd's ``def_linear``, PyTorch's ``auto_linear``): for a linear f,
     y_dot = f(x_dot_1, ..., x_dot_n), an input without a tangent contributing zeros. Only the
-    VJP (the adjoint map) is written by hand.
+    VJP (the adjoint map) is written by hand; other keywords are Primitive's.
     """
     def jvp(d, dots, y, *xs, **params):
         if len(dots) > 1:  # (concatenate, stack)
@@ -112,7 +112,7 @@ def linear_map(name, forward, vjps):
             return forward(*dots, **params)
         return prim(*dots, **params)
 
-    prim = Primitive(name, forward, vjps, jvp)
+    prim = Primitive(name, forward, vjps, jvp, **declared)
     return prim
 
 
