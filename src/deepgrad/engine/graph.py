@@ -12,7 +12,6 @@ import numpy as np
 
 from . import versions
 from .errors import ShapeError
-from .fast.levels import result_level
 from .forward import push_tangents
 from .mode import _GradMode, _set_grad_enabled, enable_grad, is_grad_enabled, no_grad  # noqa: F401
 from .tensor import Tensor
@@ -87,7 +86,7 @@ def apply(prim, *args, **params):
     result = Tensor._wrap(out)
     if diff and _GradMode.enabled:
         result.requires_grad = True
-        result.reverse_level = result_level(args, diff)  # (fast/levels.py)
+        result.reverse_level = None  # computed when forward mode asks (fast/levels.py)
         result.grad_fn = Node(prim, args, raw, params, diff)
     if has_tangents:
         push_tangents(prim, args, params, result)

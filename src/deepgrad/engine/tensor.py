@@ -4,7 +4,7 @@ A Tensor is deliberately thin (``__slots__``, no per-element Python): ``.data`` 
 ``.grad_fn`` the graph node that produced it (None for leaves), ``.tangents`` the forward-mode
 perturbations it carries (None when there are none). ``.reverse_level`` says which reverse passes
 may differentiate it: 0 (any ``backward()``) unless every tensor it requires grad through is an
-input made by a ``vjp`` opened later (that vjp's level; computed in ``fast/levels.py``). The
+input made by a ``vjp`` opened later (that vjp's level; see ``fast/levels.py``). The
 operators and methods that compute (``+``, ``@``, ``.sum()``, ``.backward()``) call primitives,
 which build on this file, so ``operators.py`` installs them on the class, in one place.
 """

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..mode import is_grad_enabled
 from ..tensor import Tensor
+from .levels import reverse_level
 
 
 def _plain(args, level):
@@ -28,14 +29,14 @@ def _plain(args, level):
     for a in args:
         if not isinstance(a, Tensor):
             continue
-        if recording and a.requires_grad and a.reverse_level < level:
+        if recording and a.requires_grad and reverse_level(a) < level:
             return False
         if a.tangents:
             if len(a.tangents) != 1:
                 return False
             dot = a.tangents.get(level)
             if dot is None or dot.tangents is not None or (
-                    recording and dot.requires_grad and dot.reverse_level < level):
+                    recording and dot.requires_grad and reverse_level(dot) < level):
                 return False
     return True
 
