@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 
 import deepgrad as dg
+from deepgrad.engine import primitives as P
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,11 @@ SPECS = [
     _row("pow[broadcast]", dg.pow, torch.pow, A((3, 4), "positive"), (4,)),
     _row("pow[int-const]", lambda a: a ** 3, lambda a: a ** 3, (3, 4)),
     _row("pow[const-base]", lambda p: 2.0 ** p, lambda p: 2.0 ** p, (3, 4)),
+    # pow's partials, primitives of their own (exact limits at a zero base)
+    _row("pow_da", lambda a, p: P.pow_da(a, p), lambda a, p: p * a ** (p - 1),
+         A((3, 4), "positive"), (3, 4)),
+    _row("pow_dp", lambda a, p: P.pow_dp(a, p), lambda a, p: a ** p * torch.log(a),
+         A((3, 4), "positive"), (3, 4)),
     # ---------------------------------------------------------------- matmul
     _row("matmul", dg.matmul, torch.matmul, (3, 4), (4, 5)),
     _row("matmul[batched]", dg.matmul, torch.matmul, (2, 3, 4), (2, 4, 5)),
@@ -296,7 +302,7 @@ SPECS = [
 
 # Every primitive of DESIGN.md's list (plus erf and astype, which deepgrad also exports) has a row.
 PRIMITIVES = (
-    "add sub mul div neg pow matmul exp log sqrt abs sign sin cos tanh sigmoid relu leaky_relu "
+    "add sub mul div neg pow pow_da pow_dp matmul exp log sqrt abs sign sin cos tanh sigmoid relu leaky_relu "
     "softplus gelu erf maximum minimum where clip sum mean max min var logsumexp softmax "
     "log_softmax reshape transpose broadcast_to getitem concatenate stack pad astype linear "
     "cross_entropy bce_with_logits"

@@ -46,6 +46,8 @@ class TorchOps:
     def div(self, a, b): return self.c(a) / self.c(b)
     def neg(self, x): return -x
     def pow(self, a, b): return torch.pow(self.c(a), self.c(b))
+    def pow_da(self, a, p): return self.c(p) * torch.pow(self.c(a), self.c(p) - 1)
+    def pow_dp(self, a, p): return torch.pow(self.c(a), self.c(p)) * torch.log(self.c(a))
     def exp(self, x): return torch.exp(x)
     def log(self, x): return torch.log(x)
     def sqrt(self, x): return torch.sqrt(x)
@@ -152,6 +154,8 @@ class JaxOps:
     def div(self, a, b): return self.c(a) / self.c(b)
     def neg(self, x): return -x
     def pow(self, a, b): return jnp.power(self.c(a), self.c(b))
+    def pow_da(self, a, p): return self.c(p) * jnp.power(self.c(a), self.c(p) - 1)
+    def pow_dp(self, a, p): return jnp.power(self.c(a), self.c(p)) * jnp.log(self.c(a))
     def exp(self, x): return jnp.exp(x)
     def log(self, x): return jnp.log(x)
     def sqrt(self, x): return jnp.sqrt(x)

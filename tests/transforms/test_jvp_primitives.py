@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import deepgrad as dg
+from deepgrad.engine import primitives as P
 from deepgrad.engine.testing import GradcheckError, check_adjoint, check_grads
 
 jax.config.update("jax_enable_x64", True)
@@ -61,6 +62,10 @@ SPECS = [
     ("div_broadcast", lambda a, b: a / b, lambda a, b: a / b, [normal(2, 3), positive(3)]),
     ("neg", lambda a: -a, lambda a: -a, [normal(5)]),
     ("pow", lambda a, p: a ** p, lambda a, p: a ** p, [positive(3, 4), normal(3, 4)]),
+    ("pow_da", lambda a, p: P.pow_da(a, p), lambda a, p: p * a ** (p - 1),
+     [positive(3, 4), normal(3, 4)]),
+    ("pow_dp", lambda a, p: P.pow_dp(a, p), lambda a, p: a ** p * jnp.log(a),
+     [positive(3, 4), normal(3, 4)]),
     ("pow_const", lambda a: a ** 3.0, lambda a: a ** 3.0, [normal(3, 4)]),
     ("rpow", lambda p: 2.0 ** p, lambda p: 2.0 ** p, [normal(4)]),
     # matmul, batched and 1-D promoted as NumPy
@@ -166,7 +171,7 @@ IDS = [s[0] for s in SPECS]
 
 # Every primitive of DESIGN.md's list is exercised by some row above.
 COVERED = {
-    "add", "sub", "mul", "div", "neg", "pow", "matmul", "exp", "log", "sqrt", "abs", "sign", "sin",
+    "add", "sub", "mul", "div", "neg", "pow", "pow_da", "pow_dp", "matmul", "exp", "log", "sqrt", "abs", "sign", "sin",
     "cos", "tanh", "sigmoid", "relu", "leaky_relu", "softplus", "gelu", "maximum", "minimum",
     "where", "clip", "sum", "mean", "max", "min", "var", "logsumexp", "softmax", "log_softmax",
     "reshape", "transpose", "broadcast_to", "getitem", "concatenate", "stack", "pad", "linear",
