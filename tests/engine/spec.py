@@ -34,6 +34,7 @@ import torch
 import torch.nn.functional as F
 
 import deepgrad as dg
+from deepgrad.engine import primitives as P
 
 jax.config.update("jax_enable_x64", True)
 
@@ -186,6 +187,11 @@ SPECS = [
     _row("pow[broadcast]", dg.pow, torch.pow, jnp.power, A((3, 4), "positive"), (4,)),
     _row("pow[int-const]", lambda a: a ** 3, lambda a: a ** 3, lambda a: a ** 3, (3, 4)),
     _row("pow[const-base]", lambda p: 2.0 ** p, lambda p: 2.0 ** p, lambda p: 2.0 ** p, (3, 4)),
+    # pow's partials, primitives of their own (exact limits at a zero base)
+    _row("pow_da", lambda a, p: P.pow_da(a, p), lambda a, p: p * a ** (p - 1),
+         lambda a, p: p * a ** (p - 1), A((3, 4), "positive"), (3, 4)),
+    _row("pow_dp", lambda a, p: P.pow_dp(a, p), lambda a, p: a ** p * torch.log(a),
+         lambda a, p: a ** p * jnp.log(a), A((3, 4), "positive"), (3, 4)),
     # ---------------------------------------------------------------- matmul
     _row("matmul", dg.matmul, torch.matmul, jnp.matmul, (3, 4), (4, 5)),
     _row("matmul[batched]", dg.matmul, torch.matmul, jnp.matmul, (2, 3, 4), (2, 4, 5)),

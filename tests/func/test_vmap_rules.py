@@ -48,6 +48,8 @@ CASES = {  # name: (deepgrad f, jax f, example inputs)
     "div": (lambda a, b: a / b, lambda a, b: a / b, [n(2, 3), pos(3)]),
     "neg": (lambda a: -a, lambda a: -a, [n(2, 3)]),
     "pow": (lambda a, b: a ** b, lambda a, b: a ** b, [pos(2, 3), n(3)]),
+    "pow_da": (P.pow_da, lambda a, b: b * a ** (b - 1), [pos(2, 3), n(3)]),
+    "pow_dp": (P.pow_dp, lambda a, b: a ** b * jnp.log(a), [pos(2, 3), n(3)]),
     "exp": (dg.exp, jnp.exp, [n(2, 3)]),
     "log": (dg.log, jnp.log, [pos(2, 3)]),
     "sqrt": (dg.sqrt, jnp.sqrt, [pos(2, 3)]),

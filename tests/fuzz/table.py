@@ -80,14 +80,22 @@ def _pow(b, name):
         x = b.pick("nonneg")
         p = b.one_of([0.5, 1.5, 2.5])
         return f"{x} ** {p}", f"o.pow({x}, {p})"
-    if kind == "tensor-exponent":  # a**p, both differentiable: zero bases with p >= 2 (for
-        # 0 < p < 2 the exact d2/(da dp) at a = 0, a^(p-1) (1 + p log a), is infinite: see
-        # docs/conventions.md), or p = 0 (where PyTorch's Hessian is wrong); not both: 0**p is
-        # discontinuous at p = 0
+    if kind == "tensor-exponent":  # a**p, both differentiable: zero bases with p >= 2, or p = 0
+        # on positive bases (where PyTorch's Hessian is wrong); not both: 0**p is discontinuous
+        # at p = 0. For 0 < p < 2 a second derivative at a = 0 is infinite (deepgrad gives the
+        # limit, tests/fuzz/test_found.py): a Hessian's other entries are then inf * 0 = NaN
+        # and PyTorch and JAX give 0 or NaN; docs/conventions.md
         x, p = _binary_operands(b, *b.one_of([("nonneg", "two_up"), ("positive", "nonneg")]))
         return f"dg.pow({x}, {p})", f"o.pow({x}, {p})"
     p, base = b.pick("nonzero"), b.one_of([2.0, 0.5])
     return f"{base} ** {p}", f"o.pow({base}, {p})"
+
+
+@entry("pow_da", "pow_dp")
+def _pow_partials(b, name):  # pow's partials p a^(p-1) and a^p log a on positive bases (their
+    # limits at a = 0 are reached through pow's own entry, whose second derivatives they are)
+    x, p = _binary_operands(b, "positive", "real")
+    return f"P.{name}({x}, {p})", f"o.{name}({x}, {p})"
 
 
 _UNARY = {"exp": "real", "log": "positive", "sqrt": "nonneg", "abs": "real", "sign": "real",

@@ -113,7 +113,8 @@ class Batched(Tensor):
     # comparisons: batched bool tensors (they are not primitives: aligned here)
     def _compare(self, other, op):
         a, b = align_raw(self, other)
-        return Batched.make(Tensor._wrap(np.asarray(op(a[0], b[0]))), a[1])
+        out = Tensor._wrap(np.asarray(op(a[0], b[0])))
+        return Batched.make(out, a[1]) if a[1] else out
 
     def __lt__(self, other):
         return self._compare(other, np.less)
@@ -152,8 +153,13 @@ def unbatch(t, level):
     return out
 
 def align_raw(a, b):
-    """Two operands of a comparison as (array, levels) pairs that broadcast example by example."""
-    la, lb = levels_of(a), levels_of(b)
+    """Two operands of a comparison as (array, levels) pairs that broadcast example by example.
+
+    Only the active (hidden) levels are aligned: inside a rule's physical computation a level's
+    axis is an ordinary axis, as it is for the primitives there."""
+    active = _Active.levels
+    la = tuple(k for k in levels_of(a) if k in active)
+    lb = tuple(k for k in levels_of(b) if k in active)
     levels = tuple(sorted(set(la) | set(lb)))
     out = []
     for x, lx in ((a, la), (b, lb)):

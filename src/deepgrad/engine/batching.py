@@ -234,8 +234,8 @@ def loop(interp, prim, args, bat, params):
 
 RULES = {
     **{name: elementwise for name in (
-        "add", "sub", "neg", "mul", "div", "pow", "exp", "log", "sqrt", "abs", "sign", "sin",
-        "cos", "tanh", "sigmoid", "erf", "relu", "leaky_relu", "softplus", "gelu", "maximum",
+        "add", "sub", "neg", "mul", "div", "pow", "pow_da", "pow_dp", "exp", "log", "sqrt", "abs",
+        "sign", "sin", "cos", "tanh", "sigmoid", "erf", "relu", "leaky_relu", "softplus", "gelu", "maximum",
         "minimum", "where", "clip", "astype")},
     "identity": identity,
     **{name: reduction for name in ("sum", "mean", "max", "min", "var", "logsumexp", "softmax",

@@ -19,6 +19,7 @@ import scipy.special
 from . import conv
 from . import primitives as P
 from .primitives.base import _count, _sum_to_axes
+from .primitives.elementwise import _pow_da_fwd, _pow_dp_fwd
 from .primitives.reductions import _log_softmax_fwd, _softmax_fwd
 from .primitives.shape import _getitem_adjoint_fwd
 
@@ -58,6 +59,8 @@ _TABLE = {
     "sigmoid":        (scipy.special.expit,                              P.sigmoid),
     "erf":            (scipy.special.erf,                                P.erf),
     "pow":            (np.power,                                         P.pow),
+    "pow_da":         (_pow_da_fwd,                                      P.pow_da),
+    "pow_dp":         (_pow_dp_fwd,                                      P.pow_dp),
     "where":          (np.where,                                         P.where),
     "matmul":         (np.matmul,                                        P.matmul),
     "zeros_like":     (np.zeros_like,                                    P.zeros_like),

@@ -8,7 +8,7 @@
 from .base import Primitive, elementwise, linear_map, registry  # noqa: F401
 from .elementwise import (  # noqa: F401
     _astype, _clip, _leaky_relu, _where, abs, add, astype, clip, cos, div, erf, exp, gelu,
-    identity, leaky_relu, log, maximum, minimum, mul, neg, pow, relu, sigmoid, sign, sin,
+    identity, leaky_relu, log, maximum, minimum, mul, neg, pow, pow_da, pow_dp, relu, sigmoid, sign, sin,
     softplus, sqrt, sub, tanh, where,
 )
 from .linalg import linear, linear_prim, matmul  # noqa: F401

@@ -45,23 +45,46 @@ div = Primitive(
          -y * dots[1] / b if dots[1] is not None else None)),
 )
 
-def _pow_da(d, y, a, p):
-    """p a^(p-1), and 0 where a = 0 and p = 0 (d/da a^0 = 0; the formula gives 0 * inf)."""
-    # NOTE: a "double where": the excluded entries are computed on a safe base (1), so no NaN
-    # reaches the derivatives of this rule either (d2/da2 a^1 at 0 is 0, as PyTorch).
-    both = np.logical_and(_data(a == 0), _data(p == 0))
-    return d.where(both, 0.0, p * d.pow(d.where(both, 1.0, a), p - 1))
+# pow's two partial derivatives are primitives of their own, so that their derivatives (pow's
+# second derivatives) can take the exact limits at a = 0 too, where the formulas meet 0 * inf.
+
+def _pow_da_fwd(a, p):
+    """p a^(p-1), and 0 where a = 0 and p = 0 (d/da a^0 = 0)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where((a == 0) & (p == 0), 0.0, p * np.power(a, p - 1))
 
 
-def _pow_dp(d, y, a, p):
+def _pow_dp_fwd(a, p):
     """a^p log a, and 0 where a = 0 (0^p is constant for p > 0; PyTorch's choice at p <= 0)."""
-    zero = _data(a == 0)
-    return d.where(zero, 0.0, y * d.log(d.where(zero, 1.0, a)))
+    zero = a == 0
+    return np.where(zero, 0.0, np.power(a, p) * np.log(np.where(zero, 1.0, a)))
 
+
+def _pow_mixed(d, a, p):
+    """d2(a^p)/(da dp) = a^(p-1) (1 + p log a); at a = 0 its limit: 0 for p > 1, -inf for
+    0 < p <= 1, +inf for p <= 0. Its own derivatives (third order) are where-guarded only."""
+    a_, p_ = _data(a), _data(p)
+    zero = a_ == 0
+    limit = np.where(p_ > 1, 0.0, np.where(p_ > 0, -np.inf, np.inf))
+    safe = d.where(zero, 1.0, a)
+    return d.where(zero, limit, d.pow(safe, p - 1) * (1 + p * d.log(safe)))
+
+
+# y = p a^(p-1)      dy/da = p (p-1) a^(p-2)        dy/dp = a^(p-1) (1 + p log a)
+pow_da = elementwise("pow_da", _pow_da_fwd,
+                     lambda d, y, a, p: p * d.pow_da(a, p - 1),
+                     lambda d, y, a, p: _pow_mixed(d, a, p))
+
+# y = a^p log a      dy/da = a^(p-1) (1 + p log a)  dy/dp = a^p log(a)^2
+pow_dp = elementwise("pow_dp", _pow_dp_fwd,
+                     lambda d, y, a, p: _pow_mixed(d, a, p),
+                     lambda d, y, a, p: d.where(_data(a == 0), 0.0,
+                                                y * d.log(d.where(_data(a == 0), 1.0, a))))
 
 # y = a ** p         dy/da = p a^(p-1)              dy/dp = y log a
-# NOTE: at a = 0 the formulas meet 0 * inf; the exact limits are taken instead (see _pow_da/_dp).
-pow = elementwise("pow", np.power, _pow_da, _pow_dp)
+# NOTE: at a = 0 the formulas meet 0 * inf; pow_da and pow_dp take the exact limits instead.
+pow = elementwise("pow", np.power, lambda d, y, a, p: d.pow_da(a, p),
+                  lambda d, y, a, p: d.pow_dp(a, p))
 
 # --------------------------------------------------------------------------- elementwise maths
 

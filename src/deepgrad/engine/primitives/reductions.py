@@ -10,7 +10,7 @@ import builtins
 import numpy as np
 
 from ..tensor import Tensor
-from .base import Primitive, _count, _data, _kept_shape, _norm_axis, linear_map
+from .base import Primitive, _count, _kept_shape, _norm_axis, linear_map
 
 # --------------------------------------------------------------------------- reductions
 
@@ -47,8 +47,9 @@ def _extremum_share(d, g, y, x, axis, keepdims):
     # NOTE: ties split the gradient evenly (as torch.amax / jnp.max); selection by where, so
     # an infinite g elsewhere gives 0, not 0 * inf = NaN.
     y_k = y if keepdims else d.reshape(y, _kept_shape(x.shape, axis))
-    hit = _data(x == y_k)
-    count = np.sum(hit, axis=axis, keepdims=True).astype(x.dtype)
+    # The count is taken with the rule's own ops, so under vmap it stays per example.
+    hit = x == y_k
+    count = d.sum(d.astype(hit, x.dtype), axis, True)
     return d.where(hit, g / count, 0.0)
 
 
