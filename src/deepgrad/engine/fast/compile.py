@@ -91,7 +91,7 @@ class _Traced(np.ndarray):
     """
 
     def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
-        _outside(f"NumPy {ufunc.__name__} on traced data")
+        _outside(f"NumPy {ufunc.__name__} on traced data: a comparison, or a branch on data?")
         inputs = tuple(x.view(np.ndarray) if isinstance(x, _Traced) else x for x in inputs)
         if out is not None:
             kwargs["out"] = tuple(o.view(np.ndarray) if isinstance(o, _Traced) else o
