@@ -103,7 +103,7 @@ def _check_gradient(root: Tensor, gradient, create_graph):
 
 
 def run_backward(roots, cotangents, inputs=None, retain_graph=False, create_graph=False,
-                 check=None, observe=None):
+                 check=None):
     """The backward pass shared by ``Tensor.backward`` and the functional transforms.
 
     ``roots`` and ``cotangents`` are parallel lists (cotangents ndarrays or Tensors). Without
@@ -112,8 +112,7 @@ def run_backward(roots, cotangents, inputs=None, retain_graph=False, create_grap
     no ``.grad`` is touched, and their gradients are returned (None where unreachable), as
     ``torch.autograd.grad``. ``create_graph=None`` records the backward pass only when its
     result can be differentiated again from outside (see ``_outer_dependence``). ``check(node,
-    g, pending)`` runs after each node's rules (detect_anomaly); ``observe(t, k, raw, x_bar)``
-    after each rule term, with the rule's result before and after broadcasting's sum (compile).
+    g, pending)`` runs after each node's rules (detect_anomaly).
     """
     tracer = graph.tracer
     if tracer is not None and not getattr(tracer, "transposing", False):
@@ -161,7 +160,7 @@ def run_backward(roots, cotangents, inputs=None, retain_graph=False, create_grap
     _GradMode.enabled = create_graph
     try:
         _chain_rule(order, pending, shared, TENSOR_OPS if tensor_mode else ARRAY_OPS,
-                    tensor_mode, keep, arrive, check, not retain_graph, observe)
+                    tensor_mode, keep, arrive, check, not retain_graph)
     finally:
         _GradMode.enabled = previous_mode
     if inputs is None:
@@ -175,13 +174,12 @@ def run_backward(roots, cotangents, inputs=None, retain_graph=False, create_grap
     return out
 
 
-def _chain_rule(order, pending, shared, d, tensor_mode, keep, arrive, after, free, observe=None):
+def _chain_rule(order, pending, shared, d, tensor_mode, keep, arrive, after, free):
     """The chain rule, outputs first: each tensor's summed cotangent through its node's VJP rules.
 
     ``pending`` maps id(tensor) to the sum of the cotangents that reached it so far; ``arrive``
     is PyTorch's bookkeeping per tensor (see ``run_backward``), ``after`` detect_anomaly's check,
-    ``free`` whether to free each node once used (not with retain_graph), ``observe`` the
-    compile tracer's callback (fast/compile.py records each term).
+    ``free`` whether to free each node once used (not with retain_graph).
     """
     for i in range(len(order) - 1, -1, -1):
         t, order[i] = order[i], None  # the tensor (and its data) may go once it has been used
@@ -202,15 +200,12 @@ def _chain_rule(order, pending, shared, d, tensor_mode, keep, arrive, after, fre
             if x_bar is g:  # passed through unchanged (add, identity): now held twice
                 shared.add(id(g))
             shape, dtype = x.shape, x.data.dtype  # (x.shape: one example's under vmap)
-            raw = x_bar
             if x_bar.shape != shape:  # the adjoint of broadcasting is summation: once for all
                 x_bar = d.sum_to(x_bar, shape)
             if x_bar.dtype != dtype:
                 x_bar = d.astype(x_bar, dtype)
             if not tensor_mode and type(x_bar) is not np.ndarray:
                 x_bar = np.asarray(x_bar)
-            if observe is not None:
-                observe(t, k, raw, x_bar)
             key = id(x)
             pending[key] = x_bar if key not in pending else pending[key] + x_bar
         if after is not None:

@@ -285,8 +285,9 @@ class Trace:
         self.lines = []          # the program: Param, Apply, Rule, Call, Leaf, Effect
         self.ns = {}             # names the generated code refers to
         self.params = {}         # id(Tensor) -> (Tensor, _Slot) for leaves that require grad
-        self.ops = {}            # id(Tensor made by apply) -> (prim, in_slots, params, out slot)
+        self.ops = {}            # id(Node) -> (prim, in_slots, params, out slot, its Tensor)
         self.pending = {}        # id(Tensor) -> slot of its summed cotangent, during backward
+        self.keep_ids = None     # ids of the tensors a backward(inputs=...) visits
         self.inside = 0          # > 0 while engine code (apply, backward, an effect) runs
         self.failure = None
         self.counter = 0
@@ -372,11 +373,13 @@ class Trace:
             finally:
                 self.inside -= 1
             self.lines.append(Apply(slot, prim, ins, params, wrap, buffered))
-        self.ops[id(result)] = (prim, ins, params, slot)
+        if result.grad_fn is not None:
+            self.ops[id(result.grad_fn)] = (prim, ins, params, slot, result)
         return result
 
     def backward(self, roots, cotangents, inputs, retain_graph, create_graph):
-        """graph.run_backward while tracing: run it, recording each rule term it observes."""
+        """graph.run_backward while tracing: run it, recording each node's rule terms through
+        its per-node callback (the one walk and loop stay backward's)."""
         observe = None
         if create_graph:
             self.fail(f"create_graph=True inside the {self.what}")
@@ -387,6 +390,7 @@ class Trace:
                 self.fail("gradient hooks or forward-mode tangents in the traced graph")
             else:
                 observe = self._observe
+                self.keep_ids = None if inputs is None else backward._reaching(order, inputs)
                 self.pending = {}
                 for r, g in zip(roots, cotangents):
                     g = g.data if isinstance(g, Tensor) else g
@@ -398,7 +402,7 @@ class Trace:
         graph.tracer = None
         try:
             grads = backward.run_backward(roots, cotangents, inputs, retain_graph,
-                                          create_graph, observe=observe)
+                                          create_graph, check=observe)
             if observe is not None:
                 self._results(order, inputs, grads)
             return grads
@@ -410,25 +414,40 @@ class Trace:
                 if p.grad is not None:
                     p.grad.data = p.grad.data.view(_Traced)
 
-    def _observe(self, t, k, raw, x_bar):
-        """backward's callback: one rule term ran (``raw``), then broadcasting's sum (x_bar)."""
+    def _observe(self, node, g, pending):
+        """backward's callback after each node: record its rule terms, as its loop ran them."""
         if self.failure is not None:
             return
-        if isinstance(raw, Tensor):
+        if isinstance(g, Tensor):
             self.fail(f"a backward pass that records itself (a gradient of a gradient) inside "
                       f"the {self.what}")
             return
-        entry = self.ops.get(id(t))
+        entry = self.ops.get(id(node))
         if entry is None:
             self.fail(f"the gradient flows into a tensor made before the {self.what} was "
                       "called")
             return
-        prim, ins, params, y = entry
-        g = self.pending[id(t)]
-        x = t.grad_fn.inputs[k]
+        prim, ins, params, y, t = entry
+        g = self.pending.pop(id(t))
         d = ARRAY_OPS
         args = [_plain(s.value) if isinstance(s.value, np.ndarray) else s.value for s in ins]
-        value = _plain(raw)
+        for k in node.diff:
+            x, rule = node.inputs[k], prim.vjps[k]
+            if rule is None or (self.keep_ids is not None and id(x) not in self.keep_ids):
+                continue
+            self.inside += 1
+            try:
+                value = rule(d, _plain(g.value), _plain(y.value), *args, **params)
+            finally:
+                self.inside -= 1
+            if value is None:
+                continue
+            self._term(prim, k, g, y, ins, args, params, value, x)
+
+    def _term(self, prim, k, g, y, ins, args, params, value, x):
+        """One rule term x_bar of input ``k`` and what follows it: broadcasting's sum, a dtype
+        cast, the sum with x's other cotangents."""
+        d = ARRAY_OPS
         if g.kind == "const" and (_reads_only_cotangent(prim.vjps[k], _plain(g.value),
                                                         _plain(y.value), args, params)
                                   or (y.kind == "const"

@@ -37,7 +37,7 @@ class Primitive:
         self.jvp = jvp
         self.jvp_on_arrays = jvp_on_arrays  # False when the JVP rule needs Tensors (checkpoint)
         # out= variants for deepgrad.compile: (forward(buf, *xs), (vjp_k(buf, g, y, *xs), ...)),
-        # each writing into a buffer allocated once, or returning None where it does not apply
+        # each writing into a buffer allocated once (used where it gives eager's values)
         self.out = out
 
     def __call__(self, *args, **params):

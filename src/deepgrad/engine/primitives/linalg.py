@@ -46,8 +46,8 @@ matmul = Primitive(
 # --------------------------------------------------------------------------- fused primitives
 # Fused for speed (one node and no temporaries on the training hot path) or for stability.
 
-def _linear_fwd(x, w, b=None):
-    y = np.matmul(x, w.T)
+def _linear_fwd(x, w, b=None, out=None):
+    y = np.matmul(x, w.T, out=out)
     if b is not None:
         y += b  # in place on the fresh product: saves a temporary
     return y
@@ -68,20 +68,6 @@ def _linear_jvp(d, dots, y, x, w, b=None):
     return _sum_dots(terms)
 
 
-def _linear_out(buf, x, w, b=None):
-    np.matmul(x, w.T, out=buf)
-    if b is not None:
-        buf += b
-    return buf
-
-
-_linear_vjps_out = (  # 2-D inputs only (None: the rule itself runs)
-    lambda buf, g, y, x, w, b=None: np.matmul(g, w, out=buf) if g.ndim == 2 else None,
-    lambda buf, g, y, x, w, b=None: np.matmul(g.T, x, out=buf) if g.ndim == 2 else None,
-    lambda buf, g, y, x, w, b=None: np.add.reduce(g, axis=0, out=buf) if g.ndim == 2 else None,
-)
-
-
 # y = x W^T + b      x_bar = y_bar W,  W_bar = y_bar^T x,  b_bar = sum_batch y_bar
 linear_prim = Primitive(
     "linear", _linear_fwd,
@@ -89,7 +75,11 @@ linear_prim = Primitive(
      _linear_vjp_w,
      lambda d, g, y, x, w, b=None: d.sum(g, tuple(range(g.ndim - 1)))),
     _linear_jvp,
-    out=(_linear_out, _linear_vjps_out),
+    # out= variants (compile writes into buffers allocated once; checked when it traces)
+    out=(lambda o, x, w, b=None: _linear_fwd(x, w, b, out=o),
+         (lambda o, g, y, x, w, b=None: np.matmul(g, w, out=o),
+          lambda o, g, y, x, w, b=None: np.matmul(g.T, x, out=o),
+          lambda o, g, y, x, w, b=None: np.add.reduce(g, 0, out=o))),
 )
 
 
