@@ -207,3 +207,15 @@ def test_closed_over_arrays_are_constants_and_python_numbers_static():
     np.testing.assert_array_equal(f(np.ones(2), 0.5).numpy(), [1.0, 1.5])
     np.testing.assert_array_equal(f(np.ones(2), 2.0).numpy(), [4.0, 6.0])
     assert len(f.sources) == 2
+
+
+def test_a_numpy_view_of_an_argument_is_still_the_argument():
+    f = dg.jit(lambda x: dg.tanh(np.asarray(x)))   # asarray: a plain view of the traced array
+    for v in (0.5, -1.0):
+        x = np.full(3, v)
+        np.testing.assert_array_equal(f(x).numpy(), np.tanh(x))   # not frozen at the first x
+
+
+def test_a_numpy_slice_of_an_argument_falls_back():
+    msg = _fallback(lambda x: dg.tanh(np.asarray(x)[:2]), np.array([0.1, 0.2, 0.3]))
+    assert "outside deepgrad's ops" in msg

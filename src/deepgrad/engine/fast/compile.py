@@ -5,21 +5,28 @@
     loss = step(x, y)                   # later calls: replay the recording, no Tensors, no graph
 
 The first call runs ``step_fn`` eagerly while a tracer listens at the engine's two seams
-(``graph.apply`` and ``graph.run_backward``, through the ``graph.tracer`` slot). It records
+(``graph.apply`` and ``graph.run_backward``, through the ``graph.tracer`` slot). It records a
+program of named-tuple instructions (``Apply``, ``Rule``, ``Call``, ``Leaf``, ``Effect``...):
 
-* every primitive applied: (primitive, input slots, params, output slot);
-* the backward pass: the node order and the VJP rules that run (first-order, ARRAY_OPS), the
-  sums that undo broadcasting, the accumulation of cotangents and the leaves' ``.grad``;
+* every primitive applied: its input slots, params and output slot;
+* the backward pass, which runs as usual: after each node backward calls the tracer back
+  (``run_backward``'s per-node callback), which records that node's VJP rule terms (first
+  order, ARRAY_OPS), the sums that undo broadcasting, the sums of cotangents, and at the end
+  the leaves' ``.grad`` (or, for ``backward(inputs=...)`` as ``grad`` runs it, the gradients
+  handed back, which become values of the program: grad inside deepgrad.jit);
 * every call marked ``@effect`` (``optimizer.zero_grad()``, ``optimizer.step()``, schedulers),
   replayed as that call: Adam's bias correction and learning-rate schedules change every step.
 
 From the record it writes one Python function (``compiled.source`` shows it) of plain NumPy calls
-on local variables. Linear layers, ReLU and their VJPs write into buffers allocated once
-(``out=``); every other primitive calls its own ``forward`` / VJP rule, so a result is computed by
-the very same NumPy calls as in eager mode and the parameters after n compiled steps are
-bit-identical to n eager steps (tests/benchmarks/test_smoke.py checks it). Values that do not
-depend on the inputs or the parameters (the seed cotangent 1 and what follows from it alone) are
-computed once, at trace time.
+on local variables, leaving out what no result, ``.grad`` or effect reads. A primitive that
+declares ``out=`` variants (linear, relu: ``Primitive(..., out=...)``) writes into buffers
+allocated once, wherever its variant gives the eager values on the traced call; every other
+primitive calls its own ``forward`` / VJP rule, so a result is computed by the very same NumPy
+calls as in eager mode and the parameters after n compiled steps are bit-identical to n eager
+steps (tests/benchmarks/test_smoke.py checks it). Values that do not depend on the inputs or the
+parameters (the seed cotangent 1 and what follows from it alone: a rule that, called on watched
+views, reads nothing but that cotangent) are computed once, at trace time. deepgrad.jit
+(``jit.py``) replays pure functions with the same tracer.
 
 What cannot be replayed makes the compiled function fall back to eager, with a warning saying why
 (``compiled.fallback_reason``):
@@ -27,8 +34,8 @@ What cannot be replayed makes the compiled function fall back to eager, with a w
 * reading a value of traced data outside deepgrad's ops: ``bool(t)``, ``t.item()``, ``float(t)``,
   ``if (t > 0).any()``... (the step may branch on data; JAX raises a ConcretizationError here).
   Checks that only raise on bad input may read values inside ``with validation():``;
-* computing on an argument with NumPy outside deepgrad's ops, drawing from deepgrad's global
-  random generator (dropout), forward mode, ``backward(inputs=...)``, ``create_graph=True``,
+* computing on an argument with NumPy outside deepgrad's ops, drawing from deepgrad's or
+  NumPy's global random generator (dropout), forward mode, vmap, ``create_graph=True``,
   gradient hooks, or an argument that requires grad;
 * a call whose arguments have other shapes or dtypes than the traced ones: that call runs eagerly
   (warned once per new signature); the recording is kept for the traced shapes.
@@ -334,11 +341,26 @@ class Trace:
                 self.ns["P" + slot.name] = a
                 self.lines.append(Param(slot, a))
                 return slot
-            if isinstance(arr, _Traced):
+            alias = self._alias(arr)
+            if isinstance(alias, _Slot):
+                return alias   # np.asarray(traced): a plain view of the same array
+            if isinstance(arr, _Traced) or alias is False:
                 self.fail(f"an array computed from the {self.what}'s data outside deepgrad's "
                           "ops reaches a primitive")
             return self._const(arr)
         return self._const(a)
+
+    def _alias(self, arr):
+        """The slot whose array ``arr`` views exactly (same memory and layout), False when it
+        overlaps one partly (a view made outside deepgrad's ops), None when it overlaps none."""
+        arr, layout = _plain(arr), (arr.shape, arr.strides, arr.dtype)
+        for slot in self.slots.values():
+            v = _plain(slot.value)
+            if slot.kind != "const" and np.may_share_memory(arr, v):
+                if (v.shape, v.strides, v.dtype) == layout and v.ctypes.data == arr.ctypes.data:
+                    return slot
+                return False
+        return None
 
     # -- the seams
     def apply(self, prim, args, params):
