@@ -27,21 +27,21 @@ def _layers(params):
     return [(p["w"], p["b"]) for p in params.values()] if isinstance(params, dict) else params
 
 
-def dg_loss(params, x, y):
+def dg_loss(params, x, y, act=dg.tanh):
     layers = _layers(params)
     h = x
     for w, b in layers[:-1]:
-        h = dg.tanh(h @ w.T + b)
+        h = act(h @ w.T + b)
     w, b = layers[-1]
     logits = h @ w.T + b
     return -dg.mean((logits - dg.logsumexp(logits, axis=1, keepdims=True)) * y)
 
 
-def jax_loss(params, x, y):
+def jax_loss(params, x, y, act=jnp.tanh):
     layers = [(p["w"], p["b"]) for p in params.values()] if isinstance(params, dict) else params
     h = x
     for w, b in layers[:-1]:
-        h = jnp.tanh(h @ w.T + b)
+        h = act(h @ w.T + b)
     w, b = layers[-1]
     logits = h @ w.T + b
     return -jnp.mean((logits - jax.scipy.special.logsumexp(logits, axis=1, keepdims=True)) * y)
@@ -171,12 +171,36 @@ def test_fallback_on_random_draws():
     assert not np.array_equal(first.numpy(), jitted(np.zeros(2)).numpy())  # fresh draws
 
 
-def test_fallback_on_forward_mode_inside():
-    def f(x):
-        return dg.jvp(dg.sin, (x,), (dg.ones_like(x),))[1]
+def test_fallback_on_unsupported_transforms_inside():
+    x = np.array([0.3, 0.4])
+    assert "vmap inside" in _fallback(lambda x: dg.vmap(dg.sin)(x), x)
+    nested = lambda x: dg.jvp(lambda u: dg.jvp(dg.sin, (u,), (dg.ones_like(u),))[1], (x,),  # noqa: E731
+                              (dg.ones_like(x),))[1]
+    assert "nested forward mode" in _fallback(nested, x)
 
-    msg = _fallback(f, np.array([0.3, 0.4]))
-    assert "forward-mode" in msg
+
+def test_hvp_inside_jit_equals_eager_and_jax():   # relu: its rule's x > 0 is recorded
+    rng = np.random.default_rng(3)
+    params, (x, y) = _mlp_params(rng), _data(rng)
+    tangents = tree_map(lambda p: rng.standard_normal(p.shape), params)
+    hvp = dg.jit(lambda p, v, x, y: dg.hvp(lambda q: dg_loss(q, x, y, dg.relu), (p,), (v,)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CompileWarning)
+        for _ in range(2):
+            ours = hvp(params, tangents, x, y)
+    eager = dg.hvp(lambda q: dg_loss(q, x, y, dg.relu), (params,), (tangents,))
+    ref = jax.jit(lambda p, v: jax.jvp(jax.grad(lambda q: jax_loss(q, x, y, jax.nn.relu)),
+                                       (p,), (v,))[1])(params, tangents)
+    for a, b, c in zip(_arrays(ours), _arrays(eager), _arrays(ref)):
+        assert np.array_equal(a, b)
+        np.testing.assert_allclose(a, c, rtol=1e-11, atol=1e-12)
+    assert "jvp" in next(iter(hvp.sources.values()))  # tangents replayed by their JVP rules
+
+
+def test_fallback_on_comparisons_and_argmax_in_user_code():
+    x = np.array([[0.5, -1.0, 2.0]])
+    assert "NumPy greater" in _fallback(lambda x: dg.where(x > 0, x, -x), x)
+    assert "NumPy argmax" in _fallback(lambda x: dg.argmax(x, axis=1), x)
 
 
 def test_fallback_on_a_non_tensor_result():

@@ -66,6 +66,7 @@ from ..hooks import effect, validation  # noqa: F401  (the markers, re-exported 
 from ..pytree import tree_flatten
 from ..tensor import Tensor
 from ..vocabulary import ARRAY_OPS
+from . import array_jvp
 
 _MISS = object()  # what a replay returns when called with other shapes than traced
 
@@ -98,6 +99,9 @@ class _Traced(np.ndarray):
     """
 
     def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
+        trace = hooks.active
+        if _records_numpy(trace) and out is None and method == "__call__":
+            return trace.numpy_call(ufunc, inputs, kwargs)   # relu's rule: x > 0
         _outside(f"NumPy {ufunc.__name__} on traced data: a comparison, or a branch on data?")
         inputs = tuple(x.view(np.ndarray) if isinstance(x, _Traced) else x for x in inputs)
         if out is not None:
@@ -113,6 +117,10 @@ class _Traced(np.ndarray):
     def __array_function__(self, func, types, args, kwargs):
         if func.__name__ in _SHAPE_ONLY:  # reads no value: a constant (np.ones_like(x))
             return func(*[_plain(a) for a in args], **kwargs)
+        trace = hooks.active
+        if _records_numpy(trace) and not any(isinstance(v, (list, tuple, dict)) for v in
+                                             list(args) + list(kwargs.values())):
+            return trace.numpy_call(func, args, kwargs)
         _outside(f"NumPy {func.__name__} on traced data")
         return super().__array_function__(func, types, args, kwargs)
 
@@ -144,6 +152,13 @@ class _Traced(np.ndarray):
 # NumPy functions that read only shapes and dtypes
 _SHAPE_ONLY = frozenset({"ones_like", "zeros_like", "empty_like", "full_like", "shape", "ndim",
                          "size", "result_type", "broadcast_shapes"})
+
+
+def _records_numpy(trace):
+    """Whether a NumPy call on traced data is recorded or fails: recorded in the VJP rules of a
+    backward that jit runs on Tensors (relu's ``x > 0``), which never branch on it. User code
+    may not: a comparison's Tensor holds a plain view, whose bool() nothing could notice."""
+    return trace is not None and trace.inside == 0 and trace.transposing
 
 
 def _outside(what):
@@ -197,6 +212,16 @@ class Rule(NamedTuple):
     out: bool
 
 
+class Jvp(NamedTuple):
+    """A JVP rule on arrays: the tangent of ``prim``'s output from its inputs' tangents."""
+    slot: _Slot
+    prim: object
+    dots: list   # a slot or None per input
+    y: _Slot
+    ins: list
+    params: dict
+
+
 class Call(NamedTuple):
     """A plain function of slots: broadcasting's sum, a dtype cast, summing two cotangents."""
     slot: _Slot
@@ -217,6 +242,10 @@ class Effect(NamedTuple):
     label: str
 
 
+def _broadcast_copy(x, shape):
+    return np.broadcast_to(x, shape).copy()
+
+
 def _reads(inst):
     """The slots an instruction reads."""
     if isinstance(inst, (Apply, Call)):
@@ -225,6 +254,8 @@ def _reads(inst):
         return [inst.g, inst.y, *inst.ins]
     if isinstance(inst, Leaf):
         return [inst.g]
+    if isinstance(inst, Jvp):
+        return [inst.y, *inst.ins, *[s for s in inst.dots if s is not None]]
     return []
 
 
@@ -287,6 +318,8 @@ class Trace:
 
     def __init__(self, args, what="step"):
         self.what = what
+        self.jit = what == "function"   # jit also records forward mode (hvp)
+        self.transposing = False        # True while a backward runs its rules through apply
         self.slots = {}          # id(ndarray) -> _Slot
         self.keep = []           # every recorded array and Tensor stays alive: ids stay unique
         self.lines = []          # the program: Param, Apply, Rule, Call, Leaf, Effect
@@ -366,7 +399,7 @@ class Trace:
     def apply(self, prim, args, params):
         """graph.apply while tracing: compute eagerly, then record the call."""
         for a in args:
-            if isinstance(a, Tensor) and a.tangents is not None:
+            if isinstance(a, Tensor) and a.tangents is not None and not self.jit:
                 self.fail(f"forward-mode tangents (jvp, hvp) inside the {self.what}")
             if getattr(a, "levels", None):
                 self.fail(f"vmap inside the {self.what} (not traced yet: write it batched)")
@@ -397,7 +430,56 @@ class Trace:
             self.lines.append(Apply(slot, prim, ins, params, wrap, buffered))
         if result.grad_fn is not None:
             self.ops[id(result.grad_fn)] = (prim, ins, params, slot, result)
+        if result.tangents:
+            self._tangent(prim, args, ins, params, slot, result)
         return result
+
+    def _tangent(self, prim, args, ins, params, y, result):
+        """Record the JVP rule that gave ``result`` its tangent (forward mode on arrays only)."""
+        (level, tangent), = result.tangents.items() if len(result.tangents) == 1 else ((0, 0),)
+        if not level or not prim.jvp_on_arrays or not array_jvp._plain(args, level):
+            self.fail(f"nested forward mode (tangents at several levels, or differentiated "
+                      f"again) inside the {self.what}")
+            return
+        dots = [self.slot_of(a.tangents[level]) if isinstance(a, Tensor) and a.tangents
+                and level in a.tangents else None for a in args]
+        raw = [_plain(s.value) if isinstance(s.value, np.ndarray) else s.value for s in ins]
+        value = prim.jvp(ARRAY_OPS, [None if s is None else _plain(s.value) for s in dots],
+                         _plain(y.value), *raw, **params)
+        if all(s is None or s.kind == "const" for s in dots + ins):
+            slot = self._const(np.asarray(value))
+        else:
+            slot = self._new("t", "op", value)
+            self.lines.append(Jvp(slot, prim, dots, y, ins, params))
+        if type(value) is not np.ndarray:   # as _push_on_arrays: an array of y's shape, dtype
+            value = np.asarray(value)
+            slot = self._emit_call(np.asarray, [slot], value)
+        if value.shape != y.value.shape:
+            value = np.broadcast_to(value, y.value.shape).copy()
+            slot = self._emit_call(_broadcast_copy, [slot], value, shape=y.value.shape)
+        if value.dtype != y.value.dtype and y.value.dtype.kind == "f":
+            value = value.astype(y.value.dtype)
+            slot = self._emit_call(ARRAY_OPS.astype, [slot], value, dtype=y.value.dtype)
+        tangent.data = _plain(tangent.data).view(_Traced)
+        self.slots[id(tangent.data)] = slot
+        self.keep.append(tangent.data)
+
+    def numpy_call(self, fn, args, kwargs):
+        """A NumPy function called on traced data by a VJP rule (on Tensors): record a Call."""
+        ins = [self.slot_of(a) for a in args]
+        kw = {k: _plain(v) for k, v in kwargs.items()}
+        for v in kw.values():
+            if isinstance(v, np.ndarray) and (isinstance(v, _Traced) or self._alias(v)):
+                self.fail(f"NumPy {fn.__name__} with traced data as a keyword argument")
+        value = fn(*[_plain(s.value) for s in ins], **kw)
+        slot = self._emit_call(fn, ins, value, **kw)
+        if not isinstance(value, np.ndarray):
+            value = np.asarray(value)
+            slot = self._emit_call(np.asarray, [slot], value)
+        out = value.view(_Traced)
+        self.slots[id(out)] = slot
+        self.keep.append(out)
+        return out
 
     def backward(self, roots, cotangents, inputs, retain_graph, create_graph):
         """graph.run_backward while tracing: run it, recording each node's rule terms through
@@ -408,6 +490,9 @@ class Trace:
         else:
             stop = () if inputs is None else set(id(t) for t in inputs)
             order = backward.walk(roots, stop)
+            if self.jit and any(t.tangents is not None for t in order) and not any(
+                    t._hooks for t in order):
+                return self._backward_on_tensors(roots, cotangents, inputs, retain_graph)
             if any(t.tangents is not None or t._hooks for t in order):
                 self.fail("gradient hooks or forward-mode tangents in the traced graph")
             else:
@@ -435,6 +520,15 @@ class Trace:
             for p, _ in self.params.values():  # Python code that reads a .grad is noticed too
                 if p.grad is not None:
                     p.grad.data = p.grad.data.view(_Traced)
+
+    def _backward_on_tensors(self, roots, cotangents, inputs, retain_graph):
+        """Forward-over-reverse (hvp): backward runs its rules on Tensors, through apply, so
+        the tracer stays armed and records each op they apply (and the tangents it pushes)."""
+        self.transposing = True
+        try:
+            return backward.run_backward(roots, cotangents, inputs, retain_graph, None)
+        finally:
+            self.transposing = False
 
     def _observe(self, node, g, pending):
         """backward's callback after each node: record its rule terms, as its loop ran them."""
@@ -629,6 +723,13 @@ def _generate(trace, result_slots, single, rebuild, check_shapes=True):
             f = f"R{slot.name}"
             ns[f] = prim.vjps[inst.k]
             body.append(f"{slot.name} = {f}(_d, {a}{kw})   # {prim.name} vjp {inst.k}")
+        elif isinstance(inst, Jvp):
+            f = f"J{inst.slot.name}"
+            ns[f] = inst.prim.jvp
+            dots = ", ".join("None" if s is None else s.name for s in inst.dots)
+            a = ", ".join(s.name for s in [inst.y, *inst.ins])
+            body.append(f"{inst.slot.name} = {f}(_d, ({dots},), {a}"
+                        f"{_kwargs(ns, inst.slot.name, inst.params)})   # {inst.prim.name} jvp")
         elif isinstance(inst, Call):
             f = f"C{inst.slot.name}"
             ns[f] = inst.fn
@@ -720,8 +821,11 @@ def trace_call(fn, args, what, name, check_shapes=True):
                        "return the loss Tensor, not loss.item())")
             break
         slot = trace.slots.get(id(t.data))
-        result_slots.append(slot if slot is not None or isinstance(t.data, _Traced)
-                            else trace._const(t.data))
+        if slot is None and not isinstance(t.data, _Traced):
+            alias = trace._alias(t.data)   # a plain view of a value, or a constant
+            slot = alias if isinstance(alias, _Slot) else None if alias is False else \
+                trace._const(t.data)
+        result_slots.append(slot)
     if None in result_slots:
         trace.fail(f"the {what} returns a Tensor the trace did not see made")
     _untrace(tensors, trace)

@@ -9,11 +9,13 @@
     params = update(params, x, y)              # later calls: the recorded NumPy program
 
 This is ``jax.jit`` on deepgrad.compile's tracer (``fast/compile.py``, one tracer for both): the
-first call for a signature runs ``f`` eagerly while the tracer records every primitive and
-every VJP rule that ``grad`` runs inside it, then later calls with that signature replay the
-record as one generated Python function. The signature is the arguments' pytree structure, each
-array leaf's shape and dtype, and the values of the static arguments: a new one traces again, as
-JAX retraces (``jitted.sources`` holds one program per signature).
+first call for a signature runs ``f`` eagerly while the tracer records every primitive, every
+VJP rule that ``grad`` runs inside it and every JVP rule that ``jvp`` / ``hvp`` push tangents
+through (forward-over-reverse: the backward then runs its rules on Tensors, each recorded as the
+op it applies); later calls with that signature replay the record as one generated Python
+function. The signature is the arguments' pytree structure, each array leaf's shape and dtype,
+and the values of the static arguments: a new one traces again, as JAX retraces
+(``jitted.sources`` holds one program per signature).
 
 As JAX:
 * array leaves (NumPy arrays, Tensors) are handed to ``f`` as Tensors, and the results are
@@ -26,9 +28,10 @@ typed scalars); an argument that requires grad makes that call run eagerly, so i
 for backward (JAX differentiates through jit; differentiate inside the jitted function here).
 
 What the tracer cannot record makes that signature run eagerly, with a CompileWarning that says
-why (``jitted.fallback_reasons``): a branch on traced data (``if loss > 0``, ``.item()``), NumPy
-or comparisons computed on traced data outside deepgrad's ops, random draws, forward mode
-(jvp, hvp) or vmap inside ``f``, a gradient of a gradient, results other than Tensors.
+why (``jitted.fallback_reasons``): a branch on traced data (``if loss > 0``, ``.item()``), NumPy,
+comparisons or argmax computed on traced data outside deepgrad's ops, random draws, vmap or
+nested forward mode (hessian, jvp of jvp) inside ``f``, a gradient of a gradient, results other
+than Tensors.
 """
 
 from __future__ import annotations
