@@ -322,7 +322,7 @@ class Trace:
         self.transposing = False        # True while a backward runs its rules through apply
         self.slots = {}          # id(ndarray) -> _Slot
         self.keep = []           # every recorded array and Tensor stays alive: ids stay unique
-        self.lines = []          # the program: Param, Apply, Rule, Call, Leaf, Effect
+        self.lines = []          # the program: Param, Apply, Rule, Jvp, Call, Leaf, Effect
         self.ns = {}             # names the generated code refers to
         self.params = {}         # id(Tensor) -> (Tensor, _Slot) for leaves that require grad
         self.ops = {}            # id(Node) -> (prim, in_slots, params, out slot, its Tensor)
@@ -387,13 +387,14 @@ class Trace:
         """The slot whose array ``arr`` views exactly (same memory and layout), False when it
         overlaps one partly (a view made outside deepgrad's ops), None when it overlaps none."""
         arr, layout = _plain(arr), (arr.shape, arr.strides, arr.dtype)
+        found = None
         for slot in self.slots.values():
             v = _plain(slot.value)
             if slot.kind != "const" and np.may_share_memory(arr, v):
                 if (v.shape, v.strides, v.dtype) == layout and v.ctypes.data == arr.ctypes.data:
                     return slot
-                return False
-        return None
+                found = False
+        return found
 
     # -- the seams
     def apply(self, prim, args, params):
@@ -436,8 +437,9 @@ class Trace:
 
     def _tangent(self, prim, args, ins, params, y, result):
         """Record the JVP rule that gave ``result`` its tangent (forward mode on arrays only)."""
-        (level, tangent), = result.tangents.items() if len(result.tangents) == 1 else ((0, 0),)
-        if not level or not prim.jvp_on_arrays or not array_jvp._plain(args, level):
+        items = list(result.tangents.items())
+        level, tangent = items[0] if len(items) == 1 else (None, None)
+        if level is None or not prim.jvp_on_arrays or not array_jvp._plain(args, level):
             self.fail(f"nested forward mode (tangents at several levels, or differentiated "
                       f"again) inside the {self.what}")
             return
