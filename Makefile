@@ -40,6 +40,7 @@ bench: $(VENV)/.installed-bench
 	$(PY) -m benchmarks.sklearn_bench      # deepgrad.sklearn vs scikit-learn (one thread)
 	$(PY) -m benchmarks.sweep_bench        # 32 cells: serial, joblib, Dask, Ray
 	$(PY) -m benchmarks.func_bench
+	$(PY) -m benchmarks.jit_bench          # JAX's MLP tutorial: deepgrad.jit vs jax.jit
 
 $(VENV)/.installed-docs: $(VENV)/.installed pyproject.toml
 	$(PIP) install -q -e '.[docs]'

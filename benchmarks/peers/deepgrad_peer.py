@@ -76,6 +76,13 @@ def make_compiled_trainer(spec, init):
 
 def make_hvp(spec, init, x, y):
     """grad and forward-over-reverse HVP of the loss w.r.t. all parameters (dg.grad, dg.hvp)."""
+    f, params, tangents = hvp_problem(spec, init, x, y)
+    g = dg.grad(f, argnums=tuple(range(len(params))))
+    return (lambda: g(*params)), (lambda: dg.hvp(f, params, tangents))
+
+
+def hvp_problem(spec, init, x, y):
+    """The loss as a function of every parameter, the parameters, and the HVP's tangents."""
     params = tuple(dg.tensor(a) for wb in init for a in wb)
     tangents = tuple(dg.tensor(np.random.default_rng(2).standard_normal(p.shape)
                                .astype(np.float32)) for p in params)
@@ -90,8 +97,7 @@ def make_hvp(spec, init, x, y):
                 h = dg.relu(h)
         return dg.cross_entropy(h, yt)
 
-    g = dg.grad(f, argnums=tuple(range(len(params))))
-    return (lambda: g(*params)), (lambda: dg.hvp(f, params, tangents))
+    return f, params, tangents
 
 
 def quiet(fn):

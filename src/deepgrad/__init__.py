@@ -53,6 +53,7 @@ _LAZY = {
     "to_dot": ("deepgrad.engine.dot", "to_dot"),
     "draw": ("deepgrad.engine.dot", "draw"),
     "compile": ("deepgrad.engine.fast.compile", "compile"),
+    "jit": ("deepgrad.engine.fast.jit", "jit"),
     "tree_util": ("deepgrad.tree_util", None),
     "func": ("deepgrad.func", None),
     "autograd": ("deepgrad.autograd", None),

@@ -5,21 +5,28 @@
     loss = step(x, y)                   # later calls: replay the recording, no Tensors, no graph
 
 The first call runs ``step_fn`` eagerly while a tracer listens at the engine's two seams
-(``graph.apply`` and ``graph.run_backward``, through the ``graph.tracer`` slot). It records
+(``graph.apply`` and ``graph.run_backward``, through the ``graph.tracer`` slot). It records a
+program of named-tuple instructions (``Apply``, ``Rule``, ``Call``, ``Leaf``, ``Effect``...):
 
-* every primitive applied: (primitive, input slots, params, output slot);
-* the backward pass: the node order and the VJP rules that run (first-order, ARRAY_OPS), the
-  sums that undo broadcasting, the accumulation of cotangents and the leaves' ``.grad``;
+* every primitive applied: its input slots, params and output slot;
+* the backward pass, which runs as usual: after each node backward calls the tracer back
+  (``run_backward``'s per-node callback), which records that node's VJP rule terms (first
+  order, ARRAY_OPS), the sums that undo broadcasting, the sums of cotangents, and at the end
+  the leaves' ``.grad`` (or, for ``backward(inputs=...)`` as ``grad`` runs it, the gradients
+  handed back, which become values of the program: grad inside deepgrad.jit);
 * every call marked ``@effect`` (``optimizer.zero_grad()``, ``optimizer.step()``, schedulers),
   replayed as that call: Adam's bias correction and learning-rate schedules change every step.
 
 From the record it writes one Python function (``compiled.source`` shows it) of plain NumPy calls
-on local variables. Linear layers, ReLU and their VJPs write into buffers allocated once
-(``out=``); every other primitive calls its own ``forward`` / VJP rule, so a result is computed by
-the very same NumPy calls as in eager mode and the parameters after n compiled steps are
-bit-identical to n eager steps (tests/benchmarks/test_smoke.py checks it). Values that do not
-depend on the inputs or the parameters (the seed cotangent 1 and what follows from it alone) are
-computed once, at trace time.
+on local variables, leaving out what no result, ``.grad`` or effect reads. A primitive that
+declares ``out=`` variants (linear, relu: ``Primitive(..., out=...)``) writes into buffers
+allocated once, wherever its variant gives the eager values on the traced call; every other
+primitive calls its own ``forward`` / VJP rule, so a result is computed by the very same NumPy
+calls as in eager mode and the parameters after n compiled steps are bit-identical to n eager
+steps (tests/benchmarks/test_smoke.py checks it). Values that do not depend on the inputs or the
+parameters (the seed cotangent 1 and what follows from it alone: a rule that, called on watched
+views, reads nothing but that cotangent) are computed once, at trace time. deepgrad.jit
+(``jit.py``) replays pure functions with the same tracer.
 
 What cannot be replayed makes the compiled function fall back to eager, with a warning saying why
 (``compiled.fallback_reason``):
@@ -27,8 +34,8 @@ What cannot be replayed makes the compiled function fall back to eager, with a w
 * reading a value of traced data outside deepgrad's ops: ``bool(t)``, ``t.item()``, ``float(t)``,
   ``if (t > 0).any()``... (the step may branch on data; JAX raises a ConcretizationError here).
   Checks that only raise on bad input may read values inside ``with validation():``;
-* computing on an argument with NumPy outside deepgrad's ops, drawing from deepgrad's global
-  random generator (dropout), forward mode, ``backward(inputs=...)``, ``create_graph=True``,
+* computing on an argument with NumPy outside deepgrad's ops, drawing from deepgrad's or
+  NumPy's global random generator (dropout), forward mode, vmap, ``create_graph=True``,
   gradient hooks, or an argument that requires grad;
 * a call whose arguments have other shapes or dtypes than the traced ones: that call runs eagerly
   (warned once per new signature); the recording is kept for the traced shapes.
@@ -49,14 +56,18 @@ import builtins
 import functools
 import types
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 
 from .. import backward, graph, hooks
 from ..anomaly import Anomaly
 from ..hooks import effect, validation  # noqa: F401  (the markers, re-exported for compile's users)
+from ..pytree import tree_flatten
 from ..tensor import Tensor
 from ..vocabulary import ARRAY_OPS
+from . import array_jvp
+
 _MISS = object()  # what a replay returns when called with other shapes than traced
 
 
@@ -88,7 +99,10 @@ class _Traced(np.ndarray):
     """
 
     def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
-        _outside(f"NumPy {ufunc.__name__} on traced data")
+        trace = hooks.active
+        if _records_numpy(trace) and out is None and method == "__call__":
+            return trace.numpy_call(ufunc, inputs, kwargs)   # relu's rule: x > 0
+        _outside(f"NumPy {ufunc.__name__} on traced data: a comparison, or a branch on data?")
         inputs = tuple(x.view(np.ndarray) if isinstance(x, _Traced) else x for x in inputs)
         if out is not None:
             kwargs["out"] = tuple(o.view(np.ndarray) if isinstance(o, _Traced) else o
@@ -99,6 +113,16 @@ class _Traced(np.ndarray):
         if isinstance(result, np.ndarray):
             return result.view(_Traced)
         return result
+
+    def __array_function__(self, func, types, args, kwargs):
+        if func.__name__ in _SHAPE_ONLY:  # reads no value: a constant (np.ones_like(x))
+            return func(*[_plain(a) for a in args], **kwargs)
+        trace = hooks.active
+        if _records_numpy(trace) and not any(isinstance(v, (list, tuple, dict)) for v in
+                                             list(args) + list(kwargs.values())):
+            return trace.numpy_call(func, args, kwargs)
+        _outside(f"NumPy {func.__name__} on traced data")
+        return super().__array_function__(func, types, args, kwargs)
 
     def __bool__(self):
         _outside("bool() of traced data (a branch on data?)")
@@ -125,10 +149,22 @@ class _Traced(np.ndarray):
         return self.view(np.ndarray).tolist()
 
 
+# NumPy functions that read only shapes and dtypes
+_SHAPE_ONLY = frozenset({"ones_like", "zeros_like", "empty_like", "full_like", "shape", "ndim",
+                         "size", "result_type", "broadcast_shapes"})
+
+
+def _records_numpy(trace):
+    """Whether a NumPy call on traced data is recorded or fails: recorded in the VJP rules of a
+    backward that jit runs on Tensors (relu's ``x > 0``), which never branch on it. User code
+    may not: a comparison's Tensor holds a plain view, whose bool() nothing could notice."""
+    return trace is not None and trace.inside == 0 and trace.transposing
+
+
 def _outside(what):
     trace = hooks.active
     if trace is not None and trace.inside == 0:
-        trace.fail(f"the step reads or computes on traced data outside deepgrad's ops "
+        trace.fail(f"the {trace.what} reads or computes on traced data outside deepgrad's ops "
                    f"({what})")
 
 
@@ -136,7 +172,7 @@ def _plain(a):
     return a.view(np.ndarray) if isinstance(a, _Traced) else a
 
 
-# --------------------------------------------------------------------------- the tracer
+# --------------------------------------------------------------------------- the program
 
 class _Slot:
     """A value of the program: an argument, a parameter, a constant, or an instruction's result."""
@@ -147,16 +183,151 @@ class _Slot:
         self.name, self.kind, self.value, self.buffered = name, kind, value, False
 
 
-class Trace:
-    """The recorder ``graph.tracer`` points to during the first call of a compiled step."""
+# The instructions of a recorded program, in the order they ran.
+class Param(NamedTuple):
+    """Read a parameter's current array (a leaf that requires grad, seen by the trace)."""
+    slot: _Slot
+    tensor: Tensor
 
-    def __init__(self, args):
+
+class Apply(NamedTuple):
+    """A primitive's forward; ``out``: through its declared out= variant into a buffer."""
+    slot: _Slot
+    prim: object
+    ins: list
+    params: dict
+    wrap: bool   # forward returns a NumPy scalar that apply wraps with asarray
+    out: bool
+
+
+class Rule(NamedTuple):
+    """A VJP rule term: x_bar of input ``k`` of ``prim`` from the cotangent ``g``."""
+    slot: _Slot
+    prim: object
+    k: int
+    g: _Slot
+    y: _Slot
+    ins: list
+    params: dict
+    out: bool
+
+
+class Jvp(NamedTuple):
+    """A JVP rule on arrays: the tangent of ``prim``'s output from its inputs' tangents."""
+    slot: _Slot
+    prim: object
+    dots: list   # a slot or None per input
+    y: _Slot
+    ins: list
+    params: dict
+
+
+class Call(NamedTuple):
+    """A plain function of slots: broadcasting's sum, a dtype cast, summing two cotangents."""
+    slot: _Slot
+    fn: object
+    ins: list
+    kw: dict
+
+
+class Leaf(NamedTuple):
+    """``param.grad += g`` (or ``= g`` the first time), as the eager backward does."""
+    param: _Slot
+    g: _Slot
+
+
+class Effect(NamedTuple):
+    """A call marked ``@effect`` (optimizer.step...), replayed as that call."""
+    name: str
+    label: str
+
+
+def _broadcast_copy(x, shape):
+    return np.broadcast_to(x, shape).copy()
+
+
+def _reads(inst):
+    """The slots an instruction reads."""
+    if isinstance(inst, (Apply, Call)):
+        return inst.ins
+    if isinstance(inst, Rule):
+        return [inst.g, inst.y, *inst.ins]
+    if isinstance(inst, Leaf):
+        return [inst.g]
+    if isinstance(inst, Jvp):
+        return [inst.y, *inst.ins, *[s for s in inst.dots if s is not None]]
+    return []
+
+
+def _same_values(a, b):
+    """Equal shapes, dtypes and values (NaN equal to NaN, -0.0 to 0.0: relu's masked zeros)."""
+    return (a.shape == b.shape and a.dtype == b.dtype
+            and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+
+
+def _out_variant(fn, value, *args, **params):
+    """Whether the out= variant ``fn`` applies here and gives the eager ``value``."""
+    if fn is None or not isinstance(value, np.ndarray):
+        return False
+    buf = np.empty(value.shape, value.dtype)
+    try:
+        got = fn(buf, *args, **params)
+    except (ValueError, TypeError):
+        return False
+    return got is buf and _same_values(buf, _plain(value))
+
+
+class _Read(Exception):
+    """A VJP rule read the values of an input (see ``_reads_only_cotangent``)."""
+
+
+class _Watched(np.ndarray):
+    """An input handed to a VJP rule at trace time to learn whether the rule reads its values."""
+
+    def __array_ufunc__(self, *args, **kwargs):
+        raise _Read
+
+    def __array_function__(self, *args, **kwargs):
+        raise _Read
+
+
+def _reads_only_cotangent(rule, g, y, args, params):
+    """Whether ``rule`` reads nothing but the cotangent (and shapes): then with a constant
+    cotangent its result is a constant, folded at trace time (the mean's VJP of the seed 1)."""
+    watch = [a.view(_Watched) if isinstance(a, np.ndarray) else a for a in args]
+    try:
+        out = rule(ARRAY_OPS, g, y.view(_Watched), *watch, **params)
+    except _Read:
+        return False
+    except Exception:  # noqa: BLE001  (a rule that cannot run on views: not folded)
+        return False
+    while isinstance(out, np.ndarray):
+        if isinstance(out, _Watched):
+            return False
+        out = out.base
+    return True
+
+
+# --------------------------------------------------------------------------- the tracer
+
+class Trace:
+    """The recorder ``graph.tracer`` points to during the first call of a compiled step.
+
+    ``what`` names the traced code in messages ("step" for compile, "function" for jit).
+    """
+
+    def __init__(self, args, what="step"):
+        self.what = what
+        self.jit = what == "function"   # jit also records forward mode (hvp)
+        self.transposing = False        # True while a backward runs its rules through apply
         self.slots = {}          # id(ndarray) -> _Slot
-        self.keep = []           # every recorded array stays alive, so ids stay unique
-        self.lines = []          # the program, as (kind, ...) instructions
+        self.keep = []           # every recorded array and Tensor stays alive: ids stay unique
+        self.lines = []          # the program: Param, Apply, Rule, Jvp, Call, Leaf, Effect
         self.ns = {}             # names the generated code refers to
         self.params = {}         # id(Tensor) -> (Tensor, _Slot) for leaves that require grad
-        self.ops = {}            # id(Tensor made by apply) -> (prim, in_slots, params, out slot)
+        self.ops = {}            # id(Node) -> (prim, in_slots, params, out slot, its Tensor)
+        self.pending = {}        # id(Tensor) -> slot of its summed cotangent, during backward
+        self.keep_ids = None     # ids of the tensors a backward(inputs=...) visits
         self.inside = 0          # > 0 while engine code (apply, backward, an effect) runs
         self.failure = None
         self.counter = 0
@@ -164,8 +335,8 @@ class Trace:
         for a in args:
             arr = a.data if isinstance(a, Tensor) else a
             if isinstance(a, Tensor) and a.requires_grad:
-                self.fail("an argument of the step requires grad (pass data, keep parameters "
-                          "in the model)")
+                self.fail(f"an argument of the {what} requires grad (pass data, keep "
+                          "parameters in the model)")
             slot = self._new("a", "input", arr)
             self.inputs.append(slot)
 
@@ -183,8 +354,10 @@ class Trace:
         return slot
 
     def _const(self, value):
+        if isinstance(value, np.ndarray):  # a copy: eager code may adopt or change its array
+            value = _plain(value).copy()
         slot = self._new("c", "const", value)
-        self.ns[slot.name] = _plain(value) if isinstance(value, np.ndarray) else value
+        self.ns[slot.name] = value
         return slot
 
     def slot_of(self, a):
@@ -197,21 +370,40 @@ class Trace:
             if isinstance(a, Tensor) and a.requires_grad and a.grad_fn is None:
                 slot = self._new("p", "param", arr)
                 self.params[id(a)] = (a, slot)
+                self.keep.append(a)
                 self.ns["P" + slot.name] = a
-                self.lines.append(("param", slot, a))
+                self.lines.append(Param(slot, a))
                 return slot
-            if isinstance(arr, _Traced):
-                self.fail("an array computed from the step's data outside deepgrad's ops "
-                          "reaches a primitive")
+            alias = self._alias(arr)
+            if isinstance(alias, _Slot):
+                return alias   # np.asarray(traced): a plain view of the same array
+            if isinstance(arr, _Traced) or alias is False:
+                self.fail(f"an array computed from the {self.what}'s data outside deepgrad's "
+                          "ops reaches a primitive")
             return self._const(arr)
         return self._const(a)
+
+    def _alias(self, arr):
+        """The slot whose array ``arr`` views exactly (same memory and layout), False when it
+        overlaps one partly (a view made outside deepgrad's ops), None when it overlaps none."""
+        arr, layout = _plain(arr), (arr.shape, arr.strides, arr.dtype)
+        found = None
+        for slot in self.slots.values():
+            v = _plain(slot.value)
+            if slot.kind != "const" and np.may_share_memory(arr, v):
+                if (v.shape, v.strides, v.dtype) == layout and v.ctypes.data == arr.ctypes.data:
+                    return slot
+                found = False
+        return found
 
     # -- the seams
     def apply(self, prim, args, params):
         """graph.apply while tracing: compute eagerly, then record the call."""
         for a in args:
-            if isinstance(a, Tensor) and a.tangents is not None:
-                self.fail("forward-mode tangents inside the step")
+            if isinstance(a, Tensor) and a.tangents is not None and not self.jit:
+                self.fail(f"forward-mode tangents (jvp, hvp) inside the {self.what}")
+            if getattr(a, "levels", None):
+                self.fail(f"vmap inside the {self.what} (not traced yet: write it batched)")
         ins = [self.slot_of(a) for a in args]
         self.inside += 1
         graph.tracer = None
@@ -222,41 +414,202 @@ class Trace:
             self.inside -= 1
         out = result.data.view(_Traced)
         result.data = out
+        self.keep.append(result)
         raw = [_plain(s.value) if isinstance(s.value, np.ndarray) else s.value for s in ins]
         if all(s.kind == "const" for s in ins):
-            slot = self._new("c", "const", out)   # depends on nothing that changes: fold it
-            self.ns[slot.name] = _plain(out)
+            slot = self._const(out)   # depends on nothing that changes: fold it
+            self.slots[id(out)] = slot
         else:
             slot = self._new("v", "op", out)
             self.inside += 1
             try:  # does forward return an ndarray, or a NumPy scalar that apply wraps?
                 wrap = type(prim.forward(*raw, **params)) is not np.ndarray
+                buffered = prim.out is not None and _out_variant(prim.out[0], out, *raw,
+                                                                 **params)
             finally:
                 self.inside -= 1
-            self.lines.append(("apply", slot, prim, ins, params, wrap))
-        self.ops[id(result)] = (prim, ins, params, slot)
+            self.lines.append(Apply(slot, prim, ins, params, wrap, buffered))
+        if result.grad_fn is not None:
+            self.ops[id(result.grad_fn)] = (prim, ins, params, slot, result)
+        if result.tangents:
+            self._tangent(prim, args, ins, params, slot, result)
         return result
 
-    def backward(self, roots, cotangents, inputs, retain_graph, create_graph):
-        """graph.run_backward while tracing: plan the backward program, then run it eagerly."""
-        if inputs is not None or create_graph:
-            self.fail("backward(inputs=...) or create_graph=True inside the step")
+    def _tangent(self, prim, args, ins, params, y, result):
+        """Record the JVP rule that gave ``result`` its tangent (forward mode on arrays only)."""
+        items = list(result.tangents.items())
+        level, tangent = items[0] if len(items) == 1 else (None, None)
+        if level is None or not prim.jvp_on_arrays or not array_jvp._plain(args, level):
+            self.fail(f"nested forward mode (tangents at several levels, or differentiated "
+                      f"again) inside the {self.what}")
+            return
+        dots = [self.slot_of(a.tangents[level]) if isinstance(a, Tensor) and a.tangents
+                and level in a.tangents else None for a in args]
+        raw = [_plain(s.value) if isinstance(s.value, np.ndarray) else s.value for s in ins]
+        value = prim.jvp(ARRAY_OPS, [None if s is None else _plain(s.value) for s in dots],
+                         _plain(y.value), *raw, **params)
+        if all(s is None or s.kind == "const" for s in dots + ins):
+            slot = self._const(np.asarray(value))
         else:
-            self.inside += 1
-            try:
-                self._plan_backward(roots, cotangents)
-            finally:
-                self.inside -= 1
+            slot = self._new("t", "op", value)
+            self.lines.append(Jvp(slot, prim, dots, y, ins, params))
+        if type(value) is not np.ndarray:   # as _push_on_arrays: an array of y's shape, dtype
+            value = np.asarray(value)
+            slot = self._emit_call(np.asarray, [slot], value)
+        if value.shape != y.value.shape:
+            value = np.broadcast_to(value, y.value.shape).copy()
+            slot = self._emit_call(_broadcast_copy, [slot], value, shape=y.value.shape)
+        if value.dtype != y.value.dtype and y.value.dtype.kind == "f":
+            value = value.astype(y.value.dtype)
+            slot = self._emit_call(ARRAY_OPS.astype, [slot], value, dtype=y.value.dtype)
+        tangent.data = _plain(tangent.data).view(_Traced)
+        self.slots[id(tangent.data)] = slot
+        self.keep.append(tangent.data)
+
+    def numpy_call(self, fn, args, kwargs):
+        """A NumPy function called on traced data by a VJP rule (on Tensors): record a Call."""
+        ins = [self.slot_of(a) for a in args]
+        kw = {k: _plain(v) for k, v in kwargs.items()}
+        for v in kw.values():
+            if isinstance(v, np.ndarray) and (isinstance(v, _Traced) or self._alias(v)):
+                self.fail(f"NumPy {fn.__name__} with traced data as a keyword argument")
+        value = fn(*[_plain(s.value) for s in ins], **kw)
+        slot = self._emit_call(fn, ins, value, **kw)
+        if not isinstance(value, np.ndarray):
+            value = np.asarray(value)
+            slot = self._emit_call(np.asarray, [slot], value)
+        out = value.view(_Traced)
+        self.slots[id(out)] = slot
+        self.keep.append(out)
+        return out
+
+    def backward(self, roots, cotangents, inputs, retain_graph, create_graph):
+        """graph.run_backward while tracing: run it, recording each node's rule terms through
+        its per-node callback (the one walk and loop stay backward's)."""
+        observe = None
+        if create_graph:
+            self.fail(f"create_graph=True inside the {self.what}")
+        else:
+            stop = () if inputs is None else set(id(t) for t in inputs)
+            order = backward.walk(roots, stop)
+            if self.jit and any(t.tangents is not None for t in order) and not any(
+                    t._hooks for t in order):
+                return self._backward_on_tensors(roots, cotangents, inputs, retain_graph)
+            if any(t.tangents is not None or t._hooks for t in order):
+                self.fail("gradient hooks or forward-mode tangents in the traced graph")
+            else:
+                observe = self._observe
+                self.keep_ids = None if inputs is None else backward._reaching(order, inputs)
+                self.pending = {}
+                for r, g in zip(roots, cotangents):
+                    g = g.data if isinstance(g, Tensor) else g
+                    slot = self.slots.get(id(g)) or self._const(np.asarray(g))
+                    key = id(r)
+                    prev = self.pending.get(key)
+                    self.pending[key] = slot if prev is None else self._emit_add(prev, slot)
         self.inside += 1
         graph.tracer = None
         try:
-            return backward.run_backward(roots, cotangents, inputs, retain_graph, create_graph)
+            grads = backward.run_backward(roots, cotangents, inputs, retain_graph,
+                                          create_graph, check=observe)
+            if observe is not None:
+                self._results(order, inputs, grads)
+            return grads
         finally:
             graph.tracer = self
             self.inside -= 1
+            self.pending = {}
             for p, _ in self.params.values():  # Python code that reads a .grad is noticed too
                 if p.grad is not None:
                     p.grad.data = p.grad.data.view(_Traced)
+
+    def _backward_on_tensors(self, roots, cotangents, inputs, retain_graph):
+        """Forward-over-reverse (hvp): backward runs its rules on Tensors, through apply, so
+        the tracer stays armed and records each op they apply (and the tangents it pushes)."""
+        self.transposing = True
+        try:
+            return backward.run_backward(roots, cotangents, inputs, retain_graph, None)
+        finally:
+            self.transposing = False
+
+    def _observe(self, node, g, pending):
+        """backward's callback after each node: record its rule terms, as its loop ran them."""
+        if self.failure is not None:
+            return
+        if isinstance(g, Tensor):
+            self.fail(f"a backward pass that records itself (a gradient of a gradient) inside "
+                      f"the {self.what}")
+            return
+        entry = self.ops.get(id(node))
+        if entry is None:
+            self.fail(f"the gradient flows into a tensor made before the {self.what} was "
+                      "called")
+            return
+        prim, ins, params, y, t = entry
+        g = self.pending.pop(id(t))
+        d = ARRAY_OPS
+        args = [_plain(s.value) if isinstance(s.value, np.ndarray) else s.value for s in ins]
+        for k in node.diff:
+            x, rule = node.inputs[k], prim.vjps[k]
+            if rule is None or (self.keep_ids is not None and id(x) not in self.keep_ids):
+                continue
+            self.inside += 1
+            try:
+                value = rule(d, _plain(g.value), _plain(y.value), *args, **params)
+            finally:
+                self.inside -= 1
+            if value is None:
+                continue
+            self._term(prim, k, g, y, ins, args, params, value, x)
+
+    def _term(self, prim, k, g, y, ins, args, params, value, x):
+        """One rule term x_bar of input ``k`` and what follows it: broadcasting's sum, a dtype
+        cast, the sum with x's other cotangents."""
+        d = ARRAY_OPS
+        if g.kind == "const" and (_reads_only_cotangent(prim.vjps[k], _plain(g.value),
+                                                        _plain(y.value), args, params)
+                                  or (y.kind == "const"
+                                      and all(s.kind == "const" for s in ins))):
+            slot = self._const(value)
+        else:
+            rule_out = prim.out[1][k] if prim.out is not None else None
+            buffered = _out_variant(rule_out, value, _plain(g.value), _plain(y.value), *args,
+                                    **params)
+            slot = self._new("g", "op", value)
+            self.lines.append(Rule(slot, prim, k, g, y, ins, params, buffered))
+        shape, dtype = x.shape, x.data.dtype
+        if value.shape != shape:
+            value = d.sum_to(value, shape)
+            slot = self._emit_call(d.sum_to, [slot], value, shape=shape)
+        if value.dtype != dtype:
+            value = d.astype(value, dtype)
+            slot = self._emit_call(d.astype, [slot], value, dtype=dtype)
+        if type(value) is not np.ndarray:
+            slot = self._emit_call(np.asarray, [slot], np.asarray(value))
+        key = id(x)
+        prev = self.pending.get(key)
+        self.pending[key] = slot if prev is None else self._emit_add(prev, slot)
+
+    def _results(self, order, inputs, grads):
+        """Where the cotangents ended: the leaves' .grad, or the gradients returned for inputs."""
+        if inputs is None:
+            for t in order:
+                g = self.pending.get(id(t))
+                if g is None or t.grad_fn is not None:
+                    continue
+                entry = self.params.get(id(t))
+                if entry is None:
+                    self.fail("a leaf that requires grad is not a parameter seen by the trace")
+                    return
+                self.lines.append(Leaf(entry[1], g))
+            return
+        for x, gx in zip(inputs, grads):
+            slot = self.pending.get(id(x))
+            if gx is None or slot is None:
+                continue
+            gx.data = _plain(gx.data).view(_Traced)  # the gradient w.r.t. x: now a value of
+            self.slots[id(gx.data)] = slot           # the program (grad inside jit)
+            self.keep.append(gx.data)
 
     def effect(self, fn, args, kwargs):
         """A marked call (optimizer.step...): record it, then run it."""
@@ -267,11 +620,11 @@ class Trace:
             if isinstance(a, np.ndarray) or (isinstance(a, Tensor) and not (
                     a.requires_grad and a.grad_fn is None)):
                 self.fail(f"{label} is called with an array argument (a value computed in the "
-                          "step?)")
+                          f"{self.what}?)")
         name = f"E{self.counter}"
         self.counter += 1
         self.ns[name] = functools.partial(fn, *args, **kwargs)
-        self.lines.append(("effect", name, label))
+        self.lines.append(Effect(name, label))
         self.inside += 1
         graph.tracer = None
         try:
@@ -280,68 +633,11 @@ class Trace:
             graph.tracer = self
             self.inside -= 1
 
-    # -- backward planning: the same walk as graph.run_backward, on slots
-    def _plan_backward(self, roots, cotangents):
-        d = ARRAY_OPS
-        order = backward.walk(roots)
-        if any(t.tangents is not None or t._hooks for t in order):
-            self.fail("gradient hooks or forward-mode tangents in the traced graph")
-            return
-        pending = {}
-        for r, g in zip(roots, cotangents):
-            g = g.data if isinstance(g, Tensor) else g
-            slot = self.slots.get(id(g)) or self._const(np.asarray(g))
-            key = id(r)
-            pending[key] = slot if key not in pending else self._emit_add(pending[key], slot)
-        for t in reversed(order):
-            g = pending.pop(id(t), None)
-            if g is None:
-                continue
-            node = t.grad_fn
-            if node is None:
-                entry = self.params.get(id(t))
-                if entry is None:
-                    self.fail("a leaf that requires grad is not a parameter seen by the trace")
-                    return
-                self.lines.append(("leaf", entry[1], g))
-                continue
-            prim, ins, params, out = self.ops[id(t)]
-            args = [_plain(s.value) if isinstance(s.value, np.ndarray) else s.value for s in ins]
-            for i in node.diff:
-                rule = prim.vjps[i]
-                if rule is None:
-                    continue
-                x_bar = rule(d, _plain(g.value), _plain(out.value), *args, **params)
-                if x_bar is None:
-                    continue
-                slot = self._emit_rule(rule, g, out, ins, params, x_bar, i, prim)
-                x_data = node.inputs[i].data
-                if x_bar.shape != x_data.shape:
-                    x_bar = d.sum_to(x_bar, x_data.shape)
-                    slot = self._emit_call(d.sum_to, [slot], x_bar, shape=x_data.shape)
-                if x_bar.dtype != x_data.dtype:
-                    x_bar = d.astype(x_bar, x_data.dtype)
-                    slot = self._emit_call(d.astype, [slot], x_bar, dtype=x_data.dtype)
-                if type(x_bar) is not np.ndarray:
-                    x_bar = np.asarray(x_bar)
-                    slot = self._emit_call(np.asarray, [slot], x_bar)
-                key = id(node.inputs[i])
-                prev = pending.get(key)
-                pending[key] = slot if prev is None else self._emit_add(prev, slot)
-
-    def _emit_rule(self, rule, g, out, ins, params, value, i, prim):
-        if g.kind == "const" and (prim.name in _SHAPE_ONLY_VJP or (
-                out.kind == "const" and all(s.kind == "const" for s in ins))):
-            return self._const(value)   # e.g. the mean's VJP of the seed 1: computed once
-        slot = self._new("g", "op", value)
-        self.lines.append(("rule", slot, rule, g, out, ins, params, prim, i))
-        return slot
-
     def _emit_call(self, fn, ins, value, **kw):
         if all(s.kind == "const" for s in ins):
             return self._const(value)
         slot = self._new("g", "op", value)
-        self.lines.append(("call", slot, fn, ins, kw))
+        self.lines.append(Call(slot, fn, ins, kw))
         return slot
 
     def _emit_add(self, a, b):
@@ -351,143 +647,109 @@ class Trace:
 
 # --------------------------------------------------------------------------- code generation
 
-# Primitives whose VJP reads only the cotangent and the inputs' shapes (static here): with a
-# constant cotangent their result is a constant, folded at trace time.
-_SHAPE_ONLY_VJP = frozenset({"add", "sub", "neg", "sum", "mean", "reshape", "transpose",
-                             "broadcast_to", "identity", "astype"})
+def _live(lines, result_slots):
+    """The instructions that the results, the leaves' .grad or an effect need (pure ones whose
+    value nothing reads are dropped: the loss value of a jitted update, say)."""
+    needed = set(s.name for s in result_slots)
+    kept = []
+    for inst in reversed(lines):
+        if isinstance(inst, (Leaf, Effect)) or inst.slot.name in needed:
+            kept.append(inst)
+            needed.update(s.name for s in _reads(inst))
+    return kept[::-1]
 
 
-def _uses(trace, result_slots):
-    """How many times each slot is read by the program (results count as reads)."""
-    uses = {}
-
-    def read(slots):
-        for slot in slots:
-            uses[slot.name] = uses.get(slot.name, 0) + 1
-
-    for inst in trace.lines:
-        kind = inst[0]
-        if kind == "apply":
-            read(inst[3])
-        elif kind == "rule":
-            read([inst[3], inst[4], *inst[5]])
-        elif kind == "call":
-            read(inst[3])
-        elif kind == "leaf":
-            read([inst[2]])
-    read(result_slots)
-    return uses
-
-def _is_2d_linear(prim, ins):
-    return (prim.name == "linear" and len(ins) == 3 and ins[0].value.ndim == 2
-            and ins[1].value.ndim == 2)
-
-
-def _generate(trace, result_slots, single, rebuild):
+def _generate(trace, result_slots, single, rebuild, check_shapes=True):
     """Python source of the replay function, and its namespace (buffers, constants, callables)."""
     ns = dict(trace.ns)
     ns["_rebuild"] = rebuild
-    ns.update(np=np, _matmul=np.matmul, _maximum=np.maximum, _greater=np.greater,
-              _multiply=np.multiply, _add_reduce=np.add.reduce, _copyto=np.copyto,
-              _asarray=np.asarray, _wrap=Tensor._wrap, _d=ARRAY_OPS)
+    ns.update(np=np, _copyto=np.copyto, _asarray=np.asarray, _wrap=Tensor._wrap, _d=ARRAY_OPS)
     body = []
-    names = {}
-    uses = _uses(trace, result_slots)
+    lines = _live(trace.lines, result_slots)
+    uses = {}
+    for inst in lines:
+        for s in _reads(inst):
+            uses[s.name] = uses.get(s.name, 0) + 1
+    for s in result_slots:
+        uses[s.name] = uses.get(s.name, 0) + 1
     # A parameter's gradient made in a buffer read by nothing else becomes its .grad directly
     # (no copy: saves one memcpy per parameter and step, 4 MB a step on W3's first layer).
-    direct = {inst[2].name: inst[1] for inst in trace.lines
-              if inst[0] == "leaf" and uses.get(inst[2].name) == 1
-              and inst[2].value.shape == inst[1].value.shape
-              and inst[2].value.dtype == inst[1].value.dtype}
+    direct = {inst.g.name: inst.param for inst in lines
+              if isinstance(inst, Leaf) and uses.get(inst.g.name) == 1
+              and inst.g.value.shape == inst.param.value.shape
+              and inst.g.value.dtype == inst.param.value.dtype}
+    direct = {name: p for name, p in direct.items() if any(
+        isinstance(i, Rule) and i.out and i.slot.name == name for i in lines)}
 
-    def buffer(slot, value, dtype=None):
+    def buffer(slot):
         name = "B" + slot.name
-        ns[name] = np.empty(value.shape, dtype or value.dtype)
+        ns[name] = np.empty(slot.value.shape, slot.value.dtype)
         slot.buffered = True
         return name
 
-    for inst in trace.lines:
-        kind = inst[0]
-        if kind == "param":
-            _, slot, _ = inst
-            body.append(f"{slot.name} = P{slot.name}.data")
-        elif kind == "apply":
-            _, slot, prim, ins, params, wrap = inst
-            a = [s.name for s in ins]
-            v = slot.value
-            if _is_2d_linear(prim, ins) and v.flags.c_contiguous:
-                b = buffer(slot, v)
-                body.append(f"{slot.name} = _matmul({a[0]}, {a[1]}.T, out={b}); "
-                            f"{slot.name} += {a[2]}   # linear, into its buffer")
-            elif prim.name == "relu" and v.flags.c_contiguous:
-                b = buffer(slot, v)
-                body.append(f"{slot.name} = _maximum({a[0]}, 0, out={b})   # relu")
-            else:
-                f = f"F{slot.name}"
-                ns[f] = prim.forward
-                kw = _kwargs(ns, slot.name, params)
-                call = f"{f}({', '.join(a)}{kw})"
-                body.append(f"{slot.name} = {'_asarray(' + call + ')' if wrap else call}"
-                            f"   # {prim.name}")
-        elif kind == "rule":
-            _, slot, rule, g, out, ins, params, prim, i = inst
-            a = [s.name for s in ins]
-            v = slot.value
-            line = None
-            if _is_2d_linear(prim, ins) and g.value.ndim == 2 and v.flags.c_contiguous:
-                b = buffer(slot, v)
-                if i == 0:
-                    line = f"{slot.name} = _matmul({g.name}, {a[1]}, out={b})   # linear x_bar"
-                elif i == 1:
-                    line = (f"{slot.name} = _matmul({g.name}.T, {a[0]}, out={b})"
-                            f"   # linear W_bar")
-                else:
-                    line = (f"{slot.name} = _add_reduce({g.name}, axis=0, out={b})"
-                            f"   # linear b_bar")
-            elif prim.name == "relu" and v.flags.c_contiguous and v.shape == ins[0].value.shape:
-                b = buffer(slot, v)
-                m = buffer(_Slot("M" + slot.name, "op", None), v, bool)
-                line = (f"{slot.name} = _multiply({g.name}, _greater({a[0]}, 0, out={m}), "
-                        f"out={b})   # relu x_bar")
-            if line is not None and slot.name in direct:
-                p = direct[slot.name].name
-                ns["Z" + p] = Tensor._wrap(ns["B" + slot.name])
-                body.append(f"if P{p}.grad is Z{p}:   # still last step's .grad: keep it apart")
-                body.append(f"    P{p}._grad = _wrap(Z{p}.data.copy())")
-            elif slot.name in direct:
-                del direct[slot.name]
-            if line is None:
-                f = f"R{slot.name}"
-                ns[f] = rule
-                kw = _kwargs(ns, slot.name, params)
-                line = (f"{slot.name} = {f}(_d, {g.name}, {out.name}, {', '.join(a)}{kw})"
-                        f"   # {prim.name} vjp {i}")
-            body.append(line)
-        elif kind == "call":
-            _, slot, fn, ins, kw = inst
-            f = f"C{slot.name}"
-            ns[f] = fn
-            body.append(f"{slot.name} = {f}({', '.join(s.name for s in ins)}"
-                        f"{_kwargs(ns, slot.name, kw)})")
-        elif kind == "leaf":
-            _, pslot, g = inst
-            if g.name in direct:
-                body.append(f"if P{pslot.name}.grad is None:   # the leaf's .grad, as eager")
-                body.append(f"    P{pslot.name}._grad = Z{pslot.name}")
-                body.append("else:")
-                body.append(f"    P{pslot.name}._grad = _wrap(P{pslot.name}.grad.data + {g.name})")
+    for inst in lines:
+        if isinstance(inst, Param):
+            body.append(f"{inst.slot.name} = P{inst.slot.name}.data")
+        elif isinstance(inst, Apply):
+            slot, prim = inst.slot, inst.prim
+            a = ", ".join(s.name for s in inst.ins)
+            kw = _kwargs(ns, slot.name, inst.params)
+            if inst.out:
+                f = f"O{slot.name}"
+                ns[f] = prim.out[0]
+                body.append(f"{slot.name} = {f}({buffer(slot)}, {a}{kw})   # {prim.name}, "
+                            "into its buffer")
                 continue
-            t = f"G{pslot.name}"
-            ns[t] = Tensor._wrap(np.empty(pslot.value.shape, pslot.value.dtype))
-            body.append(f"if P{pslot.name}.grad is None:   # the leaf's .grad, as eager")
-            body.append(f"    _copyto({t}.data, {g.name}); P{pslot.name}._grad = {t}")
+            f = f"F{slot.name}"
+            ns[f] = prim.forward
+            call = f"{f}({a}{kw})"
+            body.append(f"{slot.name} = {'_asarray(' + call + ')' if inst.wrap else call}"
+                        f"   # {prim.name}")
+        elif isinstance(inst, Rule):
+            slot, prim = inst.slot, inst.prim
+            a = ", ".join(s.name for s in [inst.g, inst.y, *inst.ins])
+            kw = _kwargs(ns, slot.name, inst.params)
+            if inst.out:
+                f = f"O{slot.name}"
+                ns[f] = prim.out[1][inst.k]
+                b = buffer(slot)
+                if slot.name in direct:
+                    p = direct[slot.name].name
+                    ns["Z" + p] = Tensor._wrap(ns[b])
+                    body.append(f"if P{p}.grad is Z{p}:   # still last step's .grad: keep it "
+                                "apart")
+                    body.append(f"    P{p}._grad = _wrap(Z{p}.data.copy())")
+                body.append(f"{slot.name} = {f}({b}, {a}{kw})   # {prim.name} vjp {inst.k}, "
+                            "into its buffer")
+                continue
+            f = f"R{slot.name}"
+            ns[f] = prim.vjps[inst.k]
+            body.append(f"{slot.name} = {f}(_d, {a}{kw})   # {prim.name} vjp {inst.k}")
+        elif isinstance(inst, Jvp):
+            f = f"J{inst.slot.name}"
+            ns[f] = inst.prim.jvp
+            dots = ", ".join("None" if s is None else s.name for s in inst.dots)
+            a = ", ".join(s.name for s in [inst.y, *inst.ins])
+            body.append(f"{inst.slot.name} = {f}(_d, ({dots},), {a}"
+                        f"{_kwargs(ns, inst.slot.name, inst.params)})   # {inst.prim.name} jvp")
+        elif isinstance(inst, Call):
+            f = f"C{inst.slot.name}"
+            ns[f] = inst.fn
+            body.append(f"{inst.slot.name} = {f}({', '.join(s.name for s in inst.ins)}"
+                        f"{_kwargs(ns, inst.slot.name, inst.kw)})")
+        elif isinstance(inst, Leaf):
+            p, g = inst.param.name, inst.g.name
+            body.append(f"if P{p}.grad is None:   # the leaf's .grad, as eager")
+            if g in direct:
+                body.append(f"    P{p}._grad = Z{p}")
+            else:
+                t = f"G{p}"
+                ns[t] = Tensor._wrap(np.empty(inst.param.value.shape, inst.param.value.dtype))
+                body.append(f"    _copyto({t}.data, {g}); P{p}._grad = {t}")
             body.append("else:")
-            body.append(f"    P{pslot.name}._grad = _wrap(P{pslot.name}.grad.data + {g.name})")
-        elif kind == "effect":
-            _, name, label = inst
-            body.append(f"{name}()   # {label}()")
-    for s in result_slots:
-        names[s.name] = s
+            body.append(f"    P{p}._grad = _wrap(P{p}.grad.data + {g})")
+        elif isinstance(inst, Effect):
+            body.append(f"{inst.name}()   # {inst.label}()")
     ret = [f"_wrap({s.name}.copy())" if s.buffered else f"_wrap({s.name})" for s in result_slots]
     if single:
         body.append(f"return {ret[0]}")
@@ -496,6 +758,9 @@ def _generate(trace, result_slots, single, rebuild):
     # The arguments: Tensors or arrays, checked against the traced shapes and dtypes.
     head = []
     for k, s in enumerate(trace.inputs):
+        if not check_shapes:  # (jit keys its replays by shapes already)
+            head.append(f"{s.name} = x{k}")
+            continue
         ns[f"S{s.name}"], ns[f"T{s.name}"] = s.value.shape, s.value.dtype
         head.append(f"{s.name} = x{k}.data if _isinstance(x{k}, _Tensor) else x{k}")
         head.append(f"if {s.name}.shape != S{s.name} or {s.name}.dtype != T{s.name}:")
@@ -515,33 +780,81 @@ def _kwargs(ns, key, params):
     return f", **{name}"
 
 
-# --------------------------------------------------------------------------- the public face
-
-def _signature(args):
-    return tuple((a.shape, a.dtype) if isinstance(a, (Tensor, np.ndarray)) else type(a)
-                 for a in args)
-
-
-def _flatten(result):
-    """The Tensors of a step's result and a function rebuilding the result from new Tensors."""
-    if isinstance(result, Tensor):
-        return [result], lambda ts: ts[0]
-    if result is None:
-        return [], lambda ts: None
-    if isinstance(result, (tuple, list)) and all(isinstance(r, Tensor) for r in result):
-        kind = type(result)
-        return list(result), lambda ts: kind(ts)
-    if isinstance(result, dict) and all(isinstance(r, Tensor) for r in result.values()):
-        keys = list(result)
-        return [result[k] for k in keys], lambda ts: dict(zip(keys, ts))
-    return None, None
-
+# --------------------------------------------------------------------------- tracing a call
 
 def _rng_state():
     from deepgrad import random as dg_random
 
     gen = dg_random.default_generator()
-    return id(gen), str(gen.bit_generator.state)
+    legacy = np.random.get_state()
+    return id(gen), str(gen.bit_generator.state), legacy[1].tobytes(), legacy[2]
+
+
+def trace_call(fn, args, what, name, check_shapes=True):
+    """Run ``fn(*args)`` once under a Trace: ``(result, replay, source, failure)``.
+
+    ``args`` are arrays or Tensors, handed to ``fn`` as _Traced views (Tensors stay Tensors).
+    ``replay(*arrays)`` recomputes the result from new arguments; it is None, with the reason in
+    ``failure``, when the call cannot be replayed. Shared by deepgrad.compile and deepgrad.jit.
+    """
+    if hooks.active is not None or graph.tracer is not None:
+        raise RuntimeError(f"deepgrad.compile: {name} was called while another {what} is "
+                           "being traced")
+    traced_args = []
+    for a in args:
+        arr = a.data if isinstance(a, Tensor) else np.asarray(a)
+        view = arr.view(_Traced)
+        traced_args.append(Tensor._wrap(view) if isinstance(a, Tensor) else view)
+    trace = Trace(traced_args, what)
+    rng_before = _rng_state()
+    hooks.active, graph.tracer = trace, trace
+    try:
+        result = fn(*traced_args)
+    finally:
+        hooks.active, graph.tracer = None, None
+    if _rng_state() != rng_before:
+        trace.fail(f"the {what} draws from a random generator (dropout? a random init?), which a "
+                   "replay would freeze: pass the random numbers in as arguments")
+    tensors, treedef = tree_flatten(result)
+    result_slots = []
+    for t in tensors:
+        if not isinstance(t, Tensor):
+            trace.fail(f"the {what} returns something other than Tensors ({type(t).__name__}: "
+                       "return the loss Tensor, not loss.item())")
+            break
+        slot = trace.slots.get(id(t.data))
+        if slot is None and not isinstance(t.data, _Traced):
+            alias = trace._alias(t.data)   # a plain view of a value, or a constant
+            slot = alias if isinstance(alias, _Slot) else None if alias is False else \
+                trace._const(t.data)
+        result_slots.append(slot)
+    if None in result_slots:
+        trace.fail(f"the {what} returns a Tensor the trace did not see made")
+    _untrace(tensors, trace)
+    if trace.failure is not None:
+        return result, None, None, trace.failure
+    src, ns = _generate(trace, result_slots, isinstance(result, Tensor), treedef.unflatten,
+                        check_shapes)
+    code = builtins.compile(src, f"<deepgrad.compile {name}>", "exec")
+    exec(code, ns)  # noqa: S102  (our own generated source, shown in .source)
+    return result, ns["replay"], src, None
+
+
+def _untrace(tensors, trace):
+    """Give the caller plain ndarrays back (the _Traced views only live during the trace)."""
+    for t in tensors:
+        if isinstance(t, Tensor):
+            t.data = _plain(t.data)
+    for p, _ in trace.params.values():
+        if p.grad is not None:
+            p.grad.data = _plain(p.grad.data)
+
+
+# --------------------------------------------------------------------------- the public face
+
+def _signature(args):
+    return tuple((a.shape, a.dtype) if isinstance(a, (Tensor, np.ndarray)) else type(a)
+                 for a in args)
 
 
 class CompiledStep:
@@ -582,58 +895,15 @@ class CompiledStep:
     def _name(self):
         return getattr(self.step_fn, "__qualname__", repr(self.step_fn))
 
-    def _fall_back(self, reason):
-        self.fallback_reason = reason
-        warnings.warn(f"deepgrad.compile: {self._name()} falls back to eager: {reason}. It will "
-                      "run eagerly on every call.", CompileWarning, stacklevel=4)
-
     def _trace(self, args):
-        if hooks.active is not None or graph.tracer is not None:
-            raise RuntimeError("deepgrad.compile: a compiled step was called while another one "
-                               "is being traced")
-        traced_args = []
-        for a in args:
-            arr = a.data if isinstance(a, Tensor) else np.asarray(a)
-            view = arr.view(_Traced)
-            traced_args.append(Tensor._wrap(view) if isinstance(a, Tensor) else view)
-        trace = Trace(traced_args)
-        rng_before = _rng_state()
-        hooks.active, graph.tracer = trace, trace
-        try:
-            result = self.step_fn(*traced_args)
-        finally:
-            hooks.active, graph.tracer = None, None
-        if _rng_state() != rng_before:
-            trace.fail("the step draws from deepgrad's random generator (dropout?), which a "
-                       "replay would freeze")
-        tensors, rebuild = _flatten(result)
-        if tensors is None:
-            trace.fail("the step returns something other than Tensors (return the loss Tensor, "
-                       "not loss.item())")
-        result_slots = [trace.slots.get(id(t.data)) for t in tensors or ()]
-        if None in result_slots:
-            trace.fail("the step returns a Tensor the trace did not see made")
-        _untrace(result, trace)
-        if trace.failure is not None:
-            self._fall_back(trace.failure)
+        result, replay, src, failure = trace_call(self.step_fn, args, "step", self._name())
+        if failure is not None:
+            self.fallback_reason = failure
+            warnings.warn(f"deepgrad.compile: {self._name()} falls back to eager: {failure}. "
+                          "It will run eagerly on every call.", CompileWarning, stacklevel=3)
             return result
-        src, ns = _generate(trace, result_slots, isinstance(result, Tensor), rebuild)
-        code = builtins.compile(src, f"<deepgrad.compile {self._name()}>", "exec")
-        exec(code, ns)  # noqa: S102  (our own generated source, shown in .source)
-        self.source = src
-        self._replay = ns["replay"]
-        self._signature = _signature(args)
+        self.source, self._replay, self._signature = src, replay, _signature(args)
         return result
-
-
-def _untrace(result, trace):
-    """Give the caller plain ndarrays back (the _Traced views only live during the trace)."""
-    tensors, _ = _flatten(result)
-    for t in tensors or ():
-        t.data = _plain(t.data)
-    for p, _ in trace.params.values():
-        if p.grad is not None:
-            p.grad.data = _plain(p.grad.data)
 
 
 def _describe(sig):

@@ -28,14 +28,17 @@ from ..tensor import _data  # noqa: F401  (re-exported to the primitives)
 class Primitive:
     """A differentiable operation; calling it runs ``apply`` (record / push tangents / compute)."""
 
-    __slots__ = ("name", "forward", "vjps", "jvp", "jvp_on_arrays")
+    __slots__ = ("name", "forward", "vjps", "jvp", "jvp_on_arrays", "out")
 
-    def __init__(self, name, forward, vjps, jvp, jvp_on_arrays=True):
+    def __init__(self, name, forward, vjps, jvp, jvp_on_arrays=True, out=None):
         self.name = name
         self.forward = forward
         self.vjps = vjps
         self.jvp = jvp
         self.jvp_on_arrays = jvp_on_arrays  # False when the JVP rule needs Tensors (checkpoint)
+        # out= variants for deepgrad.compile: (forward(buf, *xs), (vjp_k(buf, g, y, *xs), ...)),
+        # each writing into a buffer allocated once (used where it gives eager's values)
+        self.out = out
 
     def __call__(self, *args, **params):
         return apply(self, *args, **params)

@@ -46,8 +46,8 @@ matmul = Primitive(
 # --------------------------------------------------------------------------- fused primitives
 # Fused for speed (one node and no temporaries on the training hot path) or for stability.
 
-def _linear_fwd(x, w, b=None):
-    y = np.matmul(x, w.T)
+def _linear_fwd(x, w, b=None, out=None):
+    y = np.matmul(x, w.T, out=out)
     if b is not None:
         y += b  # in place on the fresh product: saves a temporary
     return y
@@ -75,6 +75,11 @@ linear_prim = Primitive(
      _linear_vjp_w,
      lambda d, g, y, x, w, b=None: d.sum(g, tuple(range(g.ndim - 1)))),
     _linear_jvp,
+    # out= variants (compile writes into buffers allocated once; checked when it traces)
+    out=(lambda o, x, w, b=None: _linear_fwd(x, w, b, out=o),
+         (lambda o, g, y, x, w, b=None: np.matmul(g, w, out=o),
+          lambda o, g, y, x, w, b=None: np.matmul(g.T, x, out=o),
+          lambda o, g, y, x, w, b=None: np.add.reduce(g, 0, out=o))),
 )
 
 
