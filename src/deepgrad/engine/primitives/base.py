@@ -28,14 +28,15 @@ from ..tensor import Tensor
 class Primitive:
     """A differentiable operation; calling it runs ``apply`` (record / push tangents / compute)."""
 
-    __slots__ = ("name", "forward", "vjps", "jvp", "jvp_on_arrays")
+    __slots__ = ("name", "forward", "vjps", "jvp", "jvp_on_arrays", "batch")
 
-    def __init__(self, name, forward, vjps, jvp, jvp_on_arrays=True):
+    def __init__(self, name, forward, vjps, jvp, jvp_on_arrays=True, batch=None):
         self.name = name
         self.forward = forward
         self.vjps = vjps
         self.jvp = jvp
         self.jvp_on_arrays = jvp_on_arrays  # False when the JVP rule needs Tensors (checkpoint)
+        self.batch = batch  # the name of its batching rule in engine/batching.py (vmap), or None
 
     def __call__(self, *args, **params):
         return apply(self, *args, **params)
@@ -95,7 +96,7 @@ def elementwise(name, forward, *partials):
     def jvp(d, dots, y, *xs, **kw):
         return _sum_dots(p(d, y, *xs, **kw) * t for p, t in zip(partials, dots) if t is not None)
 
-    return Primitive(name, forward, vjps, jvp)
+    return Primitive(name, forward, vjps, jvp, batch="elementwise")
 
 
 # --------------------------------------------------------------------------- shape helpers

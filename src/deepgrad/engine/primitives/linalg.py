@@ -39,7 +39,7 @@ matmul = Primitive(
     (_matmul_vjp(0), _matmul_vjp(1)),
     lambda d, dots, y, a, b: _sum_dots(
         (d.matmul(dots[0], b) if dots[0] is not None else None,
-         d.matmul(a, dots[1]) if dots[1] is not None else None)),
+         d.matmul(a, dots[1]) if dots[1] is not None else None)), batch="matmul",
 )
 
 
@@ -74,7 +74,7 @@ linear_prim = Primitive(
     (lambda d, g, y, x, w, b=None: d.matmul(g, w),
      _linear_vjp_w,
      lambda d, g, y, x, w, b=None: d.sum(g, tuple(range(g.ndim - 1)))),
-    _linear_jvp,
+    _linear_jvp, batch="linear",
 )
 
 

@@ -18,7 +18,7 @@ from .reductions import sum
 _reshape = Primitive(
     "reshape", lambda x, shape: np.reshape(x, shape),
     (lambda d, g, y, x, shape: d.reshape(g, x.shape),),
-    lambda d, dots, y, x, shape: d.reshape(dots[0], shape),
+    lambda d, dots, y, x, shape: d.reshape(dots[0], shape), batch="reshape",
 )
 
 
@@ -35,7 +35,7 @@ def _inverse_axes(axes):
 _transpose = Primitive(
     "transpose", lambda x, axes: np.transpose(x, axes),
     (lambda d, g, y, x, axes: d.transpose(g, _inverse_axes(axes)),),
-    lambda d, dots, y, x, axes: d.transpose(dots[0], axes),
+    lambda d, dots, y, x, axes: d.transpose(dots[0], axes), batch="transpose",
 )
 
 
@@ -55,7 +55,7 @@ def mT(x):
 _broadcast_to = Primitive(
     "broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
     (lambda d, g, y, x, shape: g,),
-    lambda d, dots, y, x, shape: d.broadcast_to(dots[0], shape),
+    lambda d, dots, y, x, shape: d.broadcast_to(dots[0], shape), batch="broadcast_to",
 )
 
 
@@ -84,7 +84,7 @@ def _getitem_adjoint_fwd(g, index, shape):
 getitem = Primitive(
     "getitem", lambda x, index: x[index],
     (lambda d, g, y, x, index: d.getitem_adjoint(g, index, x.shape),),
-    lambda d, dots, y, x, index: d.getitem(dots[0], index),
+    lambda d, dots, y, x, index: d.getitem(dots[0], index), batch="getitem",
 )
 
 # y = zeros(shape); y[index] += g      g_bar = y_bar[index]     (adjoint of getitem)
@@ -92,7 +92,7 @@ _getitem_adjoint = Primitive(
     "getitem_adjoint", _getitem_adjoint_fwd,
     (lambda d, g, y, x, index, shape: d.getitem(g, index),),
     lambda d, dots, y, x, index, shape: d.getitem_adjoint(dots[0], index, shape),
-)
+    batch="getitem_adjoint")
 
 
 def _split_index(i, xs, axis):
@@ -111,7 +111,7 @@ _concatenate = Primitive(
     "concatenate", lambda *xs, axis: np.concatenate(xs, axis),
     _EveryInput(lambda i, d, g, y, *xs, axis: d.getitem(g, _split_index(i, xs, axis))),
     lambda d, dots, y, *xs, axis: d.concatenate(_zeros_for_missing(d, dots, xs), axis),
-)
+    batch="join")
 
 
 def concatenate(xs, axis=0):
@@ -125,7 +125,7 @@ def concatenate(xs, axis=0):
 _stack = Primitive(
     "stack", lambda *xs, axis: np.stack(xs, axis),
     _EveryInput(lambda i, d, g, y, *xs, axis: d.getitem(g, (slice(None),) * axis + (i,))),
-    lambda d, dots, y, *xs, axis: d.stack(_zeros_for_missing(d, dots, xs), axis),
+    lambda d, dots, y, *xs, axis: d.stack(_zeros_for_missing(d, dots, xs), axis), batch="join",
 )
 
 
@@ -144,7 +144,7 @@ def _unpad_index(pad_width, shape):
 _pad = Primitive(
     "pad", lambda x, pad_width: np.pad(x, pad_width),
     (lambda d, g, y, x, pad_width: d.getitem(g, _unpad_index(pad_width, x.shape)),),
-    lambda d, dots, y, x, pad_width: d.pad(dots[0], pad_width),
+    lambda d, dots, y, x, pad_width: d.pad(dots[0], pad_width), batch="pad",
 )
 
 
