@@ -270,3 +270,4 @@ def test_jacfwd_jacrev_as_jax_with_chunks(chunk_size):
 def test_vmap_refuses_reading_values():
     with pytest.raises(TypeError, match="bool\\(\\) of a batched tensor"):
         dg.vmap(lambda x: x if bool(dg.sum(x) > 0) else -x)(X)
+

@@ -17,7 +17,7 @@ import numpy as np
 from .backward import run_backward
 from .forward import new_level, pop_tangent
 from .mode import _set_grad_enabled
-from .primitives import concatenate, identity, reshape, transpose, zeros_like
+from .primitives import concatenate, identity, reshape, stack, transpose, zeros_like
 from .pytree import ravel_parameters, tree_flatten, tree_unflatten  # noqa: F401  (re-exported)
 from .tensor import Tensor, _as_array
 from .vocabulary import ARRAY_OPS, TENSOR_OPS
@@ -210,9 +210,16 @@ def _basis(shape, dtype):
     return Tensor._wrap(np.eye(n, dtype=dtype).reshape((n,) + tuple(shape)))
 
 
-def _chunked(fn, basis, chunk_size):
-    """``vmap(fn)(basis)`` (a list of leaves), ``chunk_size`` rows at a time to bound memory."""
+def _chunked(fn, basis, chunk_size, batched=True):
+    """``vmap(fn)(basis)`` (a list of leaves), ``chunk_size`` rows at a time to bound memory.
+
+    ``batched=False``: one call per row (jacfwd for now: the fuzzer's Hessians of some programs
+    with scalar inputs fail when jacfwd is batched, so jacfwd does not batch yet).
+    """
     n = basis.shape[0]
+    if not batched:
+        rows = [fn(basis[k]) for k in range(n)]
+        return [stack([r[m] for r in rows]) for m in range(len(rows[0]))]
     step = n if chunk_size is None else int(chunk_size)
     if step < 1:
         raise ValueError(f"chunk_size must be a positive int or None, got {chunk_size!r}")
@@ -260,7 +267,8 @@ def jacrev(f, argnums=0, chunk_size=None):
 
 
 def jacfwd(f, argnums=0, chunk_size=None):
-    """Jacobian by forward mode: the JVP vmapped over the input's unit tangents (as JAX).
+    """Jacobian by forward mode: one JVP per unit tangent of the input (JAX vmaps them; here the
+    loop stays until the fuzzer's Hessians pass with it batched).
 
     Pytrees as ``jax.jacfwd`` (same result structure as ``jacrev``); ``chunk_size`` tangents at
     a time bound memory.
@@ -282,7 +290,7 @@ def jacfwd(f, argnums=0, chunk_size=None):
                 dots[m] = v
                 return tree_flatten(jvp(partial, primals, tree_unflatten(in_def, dots))[1])[0]
 
-            columns.append(_chunked(push, _basis(x.shape, x.dtype), chunk_size))
+            columns.append(_chunked(push, _basis(x.shape, x.dtype), chunk_size, batched=False))
         out_leaves, out_def = tree_flatten(partial(*primals))
         blocks = []
         for j, o in enumerate(out_leaves):
