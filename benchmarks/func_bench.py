@@ -26,10 +26,12 @@ if __name__ == "__main__":  # threads are fixed before NumPy and JAX start their
     os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 import argparse
+import time
 
 import numpy as np
 
 import deepgrad as dg
+from benchmarks.sections import write_section
 from benchmarks.transforms_bench import ms, table, timeit
 
 
@@ -93,8 +95,13 @@ def report(quick=False):
     rows = [[k, ms(t), f"{t / ours:.2f}"] for k, t in pe.items()]
     text = ["### Per-example gradients (64 -> 128 tanh layer, 256 examples, float32)", "",
             table(["", "ms", "time / deepgrad vmap(grad)"], rows)]
+    targets = [f"vmap(grad) / one batched grad: {ours / pe['deepgrad one batched grad']:.2f} "
+               "(target: at most 3)"]
     if err is not None:
-        text.append(f"\nlargest |deepgrad - JAX| per-example weight gradient: {err:.1e}")
+        targets.insert(0, f"speed vs JAX jit(vmap(grad)) (JAX time / ours): "
+                          f"{pe['JAX jit(vmap(grad))'] / ours:.2f} (target: at least 1.0)")
+        targets.append(f"largest |deepgrad - JAX| per-example weight gradient: {err:.1e}")
+    text += [""] + [f"- {t}" for t in targets]
     jac = bench_jacobians(width=8 if quick else 64, **kw)
     rows = []
     for mode in ("jacfwd", "jacrev"):
@@ -107,12 +114,24 @@ def report(quick=False):
     return "\n".join(text)
 
 
+def heading():
+    """The section's title line: what ran, when, on which threads and under what load."""
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    return (f"## Functional transforms (issue 14: `python -m benchmarks.func_bench`, "
+            f"{time.strftime('%Y-%m-%d', time.gmtime())}, 1 BLAS/XLA thread, OPENBLAS_CORETYPE="
+            f"{os.environ.get('OPENBLAS_CORETYPE', 'unset')}, load average {load} on "
+            f"{os.cpu_count()} cores shared with other runs: ratios, not absolute times)")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
     parser.add_argument("--threads", type=int, default=1, help="(fixed at 1 before imports)")
     args = parser.parse_args(argv)
-    print(report(args.quick))
+    text = heading() + "\n\n" + report(args.quick)
+    print(text)
+    if not args.quick:  # the full run replaces its section of RESULTS.md
+        write_section("func_bench", text)
 
 
 if __name__ == "__main__":

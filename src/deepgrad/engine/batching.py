@@ -3,7 +3,9 @@
 A rule gets the primitive's arguments as whole ("physical") arrays, each either batched (the
 batch axis first) or not (one value shared by every example), and returns the batched result,
 computed with the same primitives, so the graph, tangents and higher derivatives follow. Rules
-are keyed by primitive name; every built-in primitive has one (tests/func walks the registry).
+are keyed by name, and each primitive names its own beside its VJP and JVP (``Primitive(...,
+batch="reduction")``; ``elementwise()`` gives its primitives the broadcasting rule). Every
+built-in primitive has one (tests/func walks the registry).
 
 - elementwise: the batched operands get singleton axes after the batch axis, then broadcast;
 - reductions, softmax: the reduced axes move one place right (axis=None: every example axis);
@@ -17,6 +19,7 @@ are keyed by primitive name; every built-in primitive has one (tests/func walks 
 from __future__ import annotations
 
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -63,6 +66,49 @@ def _shift(axis, nd):
 
 
 
+# --------------------------------------------------------------------------- vmap's kernel
+# y[..., o] = sum_i w[..., o, i] x[..., i], the leading axes broadcast: a linear layer with one
+# weight matrix per example. Per-example gradients (a weight broadcast to the batch by the
+# identity rule) meet it: the forward then is one matmul with the shared matrix, and the weight's
+# cotangent is an outer product per example (a broadcast multiply; np.matmul is slower on it).
+# vmap's own: not a public primitive, so it stays out of the registry (as checkpoint's).
+
+def _matvec_fwd(x, w):
+    lead = w.ndim - 2
+    if lead and all(st == 0 or n == 1 for st, n in zip(w.strides[:lead], w.shape)):
+        # one matrix broadcast over the batch (a shared weight): one matmul
+        y = np.matmul(x, w[(0,) * lead].T)
+        shape = np.broadcast_shapes(x.shape[:-1], w.shape[:-2]) + w.shape[-2:-1]
+        return y if y.shape == shape else np.broadcast_to(y, shape).copy()
+    return np.matmul(w, x[..., None])[..., 0]
+
+
+def _matvec_x_bar(d, g, y, x, w):
+    # x_bar[..., i] = sum_o g[..., o] w[..., o, i]
+    s = np.shape(g)
+    return d.reshape(d.matmul(d.reshape(g, s[:-1] + (1, s[-1])), w), s[:-1] + np.shape(w)[-1:])
+
+
+def _matvec_w_bar(d, g, y, x, w):
+    # w_bar[..., o, i] = g[..., o] x[..., i]: the outer product, example by example
+    return d.reshape(g, np.shape(g) + (1,)) * d.reshape(x, np.shape(x)[:-1] + (1, np.shape(x)[-1]))
+
+
+def _matvec_jvp(d, dots, y, x, w):
+    terms = []
+    if dots[0] is not None:
+        terms.append(d.matmul(w, d.reshape(dots[0], np.shape(dots[0]) + (1,))))
+    if dots[1] is not None:
+        terms.append(d.matmul(dots[1], d.reshape(x, np.shape(x) + (1,))))
+    total = terms[0] if len(terms) == 1 else terms[0] + terms[1]
+    s = np.shape(total)
+    return d.reshape(total, s[:-1])
+
+
+_kernels = SimpleNamespace(matvec=P.Primitive(
+    "vmap_matvec", _matvec_fwd, (_matvec_x_bar, _matvec_w_bar), _matvec_jvp, batch="matvec"))
+
+
 # --------------------------------------------------------------------------- the rules
 
 def elementwise(interp, prim, args, bat, params):
@@ -73,7 +119,8 @@ def elementwise(interp, prim, args, bat, params):
 def identity(interp, prim, args, bat, params):
     # NOTE: an input of vjp/jvp inside vmap is made by identity: batching it here makes every
     # derivative it starts a per-example one (per-example gradients of shared parameters).
-    return prim(args[0]) if bat[0] else broadcast_batch(interp, args[0])
+    # It is applied physically first, so that outer vmaps broadcast it to their batch too.
+    return prim(args[0]) if bat[0] else broadcast_batch(interp, prim(args[0]))
 
 
 def reduction(interp, prim, args, bat, params):
@@ -165,17 +212,28 @@ def matmul(interp, prim, args, bat, params):
 
 
 def linear(interp, prim, args, bat, params):
-    if not any(bat[1:]):  # shared weights: the batch is one more leading axis of x
-        x = args[0]
-        if _ndim(x, True) == 0:
-            return loop(interp, prim, args, bat, params)
-        return prim(*args)
     x, w = args[0], args[1]
-    y = _matmul(interp, x, bat[0], P.transpose(w, (0, 2, 1)) if bat[1] else P.transpose(w),
-                bat[1])
+    if not bat[1]:  # a shared weight: the batch is one more leading axis of x, one matmul
+        if len(args) > 2 and bat[2]:
+            return elementwise(interp, P.add, [prim(x, w), args[2]], [bat[0], True], {})
+        return prim(*args)
+    # per-example weights (a vjp input inside vmap: per-example gradients): one kernel
+    nx = _ndim(x, bat[0]) - 1  # x's leading axes per example
+    if bat[0]:
+        x = _expand(x, nx + 1)
+    w = P.reshape(w, (interp.size,) + (1,) * nx + _shape(w)[1:]) if nx else w
+    y = _kernels.matvec(x, w)
     if len(args) > 2:
-        y = elementwise(interp, P.add, [y, args[2]], [bat[0] or bat[1], bat[2]], {})
+        y = elementwise(interp, P.add, [y, args[2]], [True, bat[2]], {})
     return y
+
+
+def matvec(interp, prim, args, bat, params):
+    """vmap's own kernel under an outer vmap: its leading axes broadcast, so the batch axis
+    is one more of them once the operands' leading axes are lined up."""
+    x, w = args
+    lead = max(_ndim(x, bat[0]) - 1, _ndim(w, bat[1]) - 2)
+    return prim(_expand(x, lead + 1) if bat[0] else x, _expand(w, lead + 2) if bat[1] else w)
 
 
 def cross_entropy(interp, prim, args, bat, params):
@@ -232,19 +290,11 @@ def loop(interp, prim, args, bat, params):
     return P.stack(out, axis=0)
 
 
-RULES = {
-    **{name: elementwise for name in (
-        "add", "sub", "neg", "mul", "div", "pow", "pow_da", "pow_dp", "exp", "log", "sqrt", "abs",
-        "sign", "sin", "cos", "tanh", "sigmoid", "erf", "relu", "leaky_relu", "softplus", "gelu", "maximum",
-        "minimum", "where", "clip", "astype")},
-    "identity": identity,
-    **{name: reduction for name in ("sum", "mean", "max", "min", "var", "logsumexp", "softmax",
-                                    "log_softmax")},
-    "reshape": reshape, "transpose": transpose, "broadcast_to": broadcast_to,
-    "getitem": getitem, "getitem_adjoint": getitem_adjoint, "concatenate": join, "stack": join,
-    "pad": pad, "matmul": matmul, "linear": linear, "cross_entropy": cross_entropy,
-    "binary_cross_entropy_with_logits": elementwise_loss, "mse_loss": elementwise_loss,
-    "im2col": im2col, "col2im": col2im,
+RULES = {  # a primitive names its rule in its declaration: Primitive(..., batch="reduction")
+    rule.__name__: rule for rule in (
+        elementwise, identity, reduction, reshape, transpose, broadcast_to, getitem,
+        getitem_adjoint, join, pad, matmul, linear, matvec, cross_entropy, elementwise_loss,
+        im2col, col2im)
 }
 
 
@@ -261,7 +311,7 @@ def batch_apply(interp, prim, args, params):
         if getattr(prim, "precomputed", False):  # a custom rule (custom.py): computed batched
             out = prim(*args, **params)
             return Batched.make(out, levels_of(out.data))
-        rule = RULES.get(prim.name)
+        rule = RULES.get(prim.batch)
         if rule is None:
             warnings.warn(f"vmap: primitive {prim.name!r} has no batching rule; it is computed "
                           "example by example", VmapFallbackWarning, stacklevel=4)

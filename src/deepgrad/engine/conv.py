@@ -82,7 +82,7 @@ _im2col = Primitive(
     (lambda d, g, y, x, kernel, stride, dilation, padding, fill:
         d.col2im(g, x.shape, kernel, stride, dilation, padding),),
     lambda d, dots, y, x, kernel, stride, dilation, padding, fill:
-        d.im2col(dots[0], kernel, stride, dilation, padding, 0.0),
+        d.im2col(dots[0], kernel, stride, dilation, padding, 0.0), batch="im2col",
 )
 
 # x = col2im(cols)           cols_bar = im2col(x_bar)          x_dot = col2im(cols_dot)
@@ -90,6 +90,7 @@ _col2im = linear_map(
     "col2im", _col2im_fwd,
     (lambda d, g, y, c, shape, kernel, stride, dilation, padding:
         d.im2col(g, kernel, stride, dilation, padding, 0.0),),
+    batch="col2im",
 )
 
 def im2col(x, kernel, stride=1, dilation=1, padding=0, fill=0.0):

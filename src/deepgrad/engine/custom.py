@@ -75,13 +75,7 @@ def bind(name, inputs, values, cotangents=None, tangents=None):
 
     interp = graph.tracer if getattr(graph.tracer, "batching", False) else None
     if interp is not None:  # under vmap the rules see one example, as the user wrote them
-        from .vmap import Interpreter, per_example
-
-        if isinstance(interp.outer, Interpreter):
-            raise NotImplementedError(
-                f"{name}: custom derivative rules under nested vmaps are not supported yet "
-                "(hessian, jacfwd(jacrev(f)) or vmap(jacrev(f)) of a function with a custom rule); "
-                "use hvp, or jacrev/jacfwd of grad, which need one vmap")
+        from .vmap import per_example
 
         cotangents = _per_example_rule(interp, per_example, cotangents, values)
         tangents = _per_example_rule(interp, per_example, tangents, values, forward=True)

@@ -213,8 +213,8 @@ def _basis(shape, dtype):
 def _chunked(fn, basis, chunk_size, batched=True):
     """``vmap(fn)(basis)`` (a list of leaves), ``chunk_size`` rows at a time to bound memory.
 
-    ``batched=False``: one call per row (jacfwd for now: forward mode under nested vmaps, as in
-    jacfwd(hessian(f)), is not batched correctly yet, so jacfwd does not batch at all).
+    ``batched=False``: one call per row (jacfwd for now: the fuzzer's Hessians of some programs
+    with scalar inputs fail when jacfwd is batched, so jacfwd does not batch yet).
     """
     n = basis.shape[0]
     if not batched:
@@ -267,8 +267,8 @@ def jacrev(f, argnums=0, chunk_size=None):
 
 
 def jacfwd(f, argnums=0, chunk_size=None):
-    """Jacobian by forward mode: one JVP per unit tangent of the input (JAX vmaps them; here
-    the loop stays until nested forward-mode vmaps are batched correctly).
+    """Jacobian by forward mode: one JVP per unit tangent of the input (JAX vmaps them; here the
+    loop stays until the fuzzer's Hessians pass with it batched).
 
     Pytrees as ``jax.jacfwd`` (same result structure as ``jacrev``); ``chunk_size`` tangents at
     a time bound memory.

@@ -44,11 +44,11 @@ class Interpreter:
 
     def physical(self):
         """Context: run primitives on whole arrays (this level's axis visible, outer tracer on)."""
-        return _Physical(self)
+        return _Switch(self.outer, [k for k in _Active.levels if k < self.level])
 
     def logical(self):
         """Context: user code again (a custom rule): one example's shapes, primitives batched."""
-        return _Logical(self)
+        return _Switch(self, self.active)
 
     def mapped(self, x) -> bool:
         if self.level in levels_of(x):
@@ -63,12 +63,13 @@ class Interpreter:
                 return graph.apply(prim, *args, **params)
         return batch_apply(self, prim, args, params)
 
-    def mark(self, t, like_levels=None):
-        """The physical result ``t`` seen as batched at this level (its tangents too)."""
+    def mark(self, t):
+        """The physical result ``t`` seen as batched at this level, and its tangents, at every
+        depth (a tangent of a tangent: forward over forward, as in jacfwd(hessian))."""
         out = Batched.make(t, _with(levels_of(t), self.level))
         if out.tangents:
-            out.tangents = {k: v if self.level in levels_of(v) else Batched.make(
-                v, _with(levels_of(v), self.level)) for k, v in out.tangents.items()}
+            out.tangents = {k: v if self.level in levels_of(v) else self.mark(v)
+                            for k, v in out.tangents.items()}
         return out
 
     def backward(self, roots, cotangents, inputs, retain_graph, create_graph):
@@ -128,31 +129,17 @@ class Interpreter:
         return [self.mark(g) for g in out]
 
 
-class _Physical:
-    __slots__ = ("interp", "saved")
+class _Switch:
+    """Context: ``graph.tracer`` and the hidden vmap levels set, then restored."""
 
-    def __init__(self, interp):
-        self.interp = interp
+    __slots__ = ("tracer", "levels", "saved")
 
-    def __enter__(self):
-        self.saved = (graph.tracer, _Active.levels)
-        graph.tracer = self.interp.outer
-        _Active.levels = [k for k in _Active.levels if k < self.interp.level]
-
-    def __exit__(self, *exc):
-        graph.tracer, _Active.levels = self.saved
-
-
-class _Logical:
-    __slots__ = ("interp", "saved")
-
-    def __init__(self, interp):
-        self.interp = interp
+    def __init__(self, tracer, levels):
+        self.tracer, self.levels = tracer, levels
 
     def __enter__(self):
         self.saved = (graph.tracer, _Active.levels)
-        graph.tracer = self.interp
-        _Active.levels = self.interp.active
+        graph.tracer, _Active.levels = self.tracer, self.levels
 
     def __exit__(self, *exc):
         graph.tracer, _Active.levels = self.saved
@@ -170,12 +157,8 @@ def per_example(interp, rule, values, levels, inputs):
     base = interp
     while isinstance(base, Interpreter):
         base = base.outer
-    saved = (graph.tracer, _Active.levels)
-    graph.tracer, _Active.levels = base, []  # whole arrays, no batch rules: every axis seen
-    try:
+    with _Switch(base, []):  # whole arrays, no batch rules: every axis seen
         return [None if r is None else _laid_out_as(r, x) for r, x in zip(results, inputs)]
-    finally:
-        graph.tracer, _Active.levels = saved
 
 
 def _laid_out_as(r, x):
@@ -264,13 +247,9 @@ def vmap(f, in_axes=0, out_axes=0, axis_size=None):
                 perm = (ax,) + tuple(i for i in range(t.ndim) if i != ax)
                 t = P.transpose(t, perm)
             inputs.append(interp.mark(t))
-        saved = (graph.tracer, _Active.levels)
         interp.active = _Active.levels + [level]  # what user code inside f sees hidden
-        graph.tracer, _Active.levels = interp, interp.active
-        try:
+        with interp.logical():
             out = f(*tree_unflatten(treedef, inputs))
-        finally:
-            graph.tracer, _Active.levels = saved
         return _outputs(interp, out, out_axes)
 
     return wrapped

@@ -28,9 +28,9 @@ from ..tensor import _data  # noqa: F401  (re-exported to the primitives)
 class Primitive:
     """A differentiable operation; calling it runs ``apply`` (record / push tangents / compute)."""
 
-    __slots__ = ("name", "forward", "vjps", "jvp", "jvp_on_arrays", "out")
+    __slots__ = ("name", "forward", "vjps", "jvp", "jvp_on_arrays", "out", "batch")
 
-    def __init__(self, name, forward, vjps, jvp, jvp_on_arrays=True, out=None):
+    def __init__(self, name, forward, vjps, jvp, jvp_on_arrays=True, out=None, batch=None):
         self.name = name
         self.forward = forward
         self.vjps = vjps
@@ -39,6 +39,7 @@ class Primitive:
         # out= variants for deepgrad.compile: (forward(buf, *xs), (vjp_k(buf, g, y, *xs), ...)),
         # each writing into a buffer allocated once (used where it gives eager's values)
         self.out = out
+        self.batch = batch  # the name of its batching rule in engine/batching.py (vmap), or None
 
     def __call__(self, *args, **params):
         return apply(self, *args, **params)
@@ -98,7 +99,7 @@ def elementwise(name, forward, *partials):
     def jvp(d, dots, y, *xs, **kw):
         return _sum_dots(p(d, y, *xs, **kw) * t for p, t in zip(partials, dots) if t is not None)
 
-    return Primitive(name, forward, vjps, jvp)
+    return Primitive(name, forward, vjps, jvp, batch="elementwise")
 
 
 def linear_map(name, forward, vjps, **declared):

@@ -19,7 +19,7 @@ from .base import Primitive, _data, _sum_dots, elementwise, linear_map
 add = Primitive(
     "add", np.add,
     (lambda d, g, y, a, b: g, lambda d, g, y, a, b: g),
-    lambda d, dots, y, a, b: _sum_dots(dots),
+    lambda d, dots, y, a, b: _sum_dots(dots), batch="elementwise",
 )
 
 # y = a - b          y_dot = a_dot - b_dot          a_bar = y_bar, b_bar = -y_bar
@@ -27,11 +27,11 @@ sub = Primitive(
     "sub", np.subtract,
     (lambda d, g, y, a, b: g, lambda d, g, y, a, b: -g),
     lambda d, dots, y, a, b: dots[0] if dots[1] is None else (
-        -dots[1] if dots[0] is None else dots[0] - dots[1]),
+        -dots[1] if dots[0] is None else dots[0] - dots[1]), batch="elementwise",
 )
 
 # y = -x             y_dot = -x_dot                 x_bar = -y_bar
-neg = linear_map("neg", np.negative, (lambda d, g, y, x: -g,))
+neg = linear_map("neg", np.negative, (lambda d, g, y, x: -g,), batch="elementwise")
 
 # y = a * b          y_dot = a_dot b + a b_dot      a_bar = y_bar b, b_bar = y_bar a
 mul = elementwise("mul", np.multiply, lambda d, y, a, b: b, lambda d, y, a, b: a)
@@ -42,7 +42,7 @@ div = Primitive(
     (lambda d, g, y, a, b: g / b, lambda d, g, y, a, b: -g * y / b),
     lambda d, dots, y, a, b: _sum_dots(
         (dots[0] / b if dots[0] is not None else None,
-         -y * dots[1] / b if dots[1] is not None else None)),
+         -y * dots[1] / b if dots[1] is not None else None)), batch="elementwise",
 )
 
 # pow's two partial derivatives are primitives of their own, so that their derivatives (pow's
@@ -92,12 +92,12 @@ pow = elementwise("pow", np.power, lambda d, y, a, p: d.pow_da(a, p),
 exp = elementwise("exp", np.exp, lambda d, y, x: y)
 
 # y = log(x)         y_dot = x_dot / x              x_bar = y_bar / x
-log = Primitive("log", np.log, (lambda d, g, y, x: g / x,), lambda d, dots, y, x: dots[0] / x)
+log = Primitive("log", np.log, (lambda d, g, y, x: g / x,), lambda d, dots, y, x: dots[0] / x, batch="elementwise")
 
 # y = sqrt(x)        y_dot = x_dot / (2 y)          x_bar = y_bar / (2 y)
 sqrt = Primitive(
-    "sqrt", np.sqrt, (lambda d, g, y, x: g / (2 * y),), lambda d, dots, y, x: dots[0] / (2 * y)
-)
+    "sqrt", np.sqrt, (lambda d, g, y, x: g / (2 * y),), lambda d, dots, y, x: dots[0] / (2 * y),
+    batch="elementwise")
 
 # y = |x|            dy/dx = sign(x)
 # NOTE: abs'(0) = 0 (sign(0) = 0), the subgradient PyTorch and JAX return.
@@ -105,8 +105,8 @@ abs = elementwise("abs", np.abs, lambda d, y, x: d.sign(x))
 
 # y = sign(x)        dy/dx = 0 (almost everywhere; 0 at the jump too)
 sign = Primitive(
-    "sign", np.sign, (lambda d, g, y, x: d.zeros_like(g),), lambda d, dots, y, x: d.zeros_like(y)
-)
+    "sign", np.sign, (lambda d, g, y, x: d.zeros_like(g),), lambda d, dots, y, x: d.zeros_like(y),
+    batch="elementwise")
 
 # y = sin(x)         dy/dx = cos(x)
 sin = elementwise("sin", np.sin, lambda d, y, x: d.cos(x))
@@ -133,6 +133,7 @@ relu = Primitive(
     # out= variants for compile; its x_bar masks by multiplication (9x faster than where on
     # 512x1024), equal for finite cotangents (compile checks the values when it traces)
     out=(lambda o, x: np.maximum(x, 0, out=o), (lambda o, g, y, x: np.multiply(g, x > 0, out=o),)),
+    batch="elementwise",
 )
 
 
@@ -146,7 +147,7 @@ _leaky_relu = Primitive(
     "leaky_relu", _leaky_relu_fwd,
     (lambda d, g, y, x, negative_slope: d.where(x > 0, g, g * negative_slope),),
     lambda d, dots, y, x, negative_slope: d.where(x > 0, dots[0], dots[0] * negative_slope),
-)
+    batch="elementwise")
 
 
 def leaky_relu(x, negative_slope=0.01):
@@ -185,7 +186,7 @@ maximum = Primitive(
     (lambda d, g, y, a, b: _tie_split(d, g, a, b), lambda d, g, y, a, b: _tie_split(d, g, b, a)),
     lambda d, dots, y, a, b: _sum_dots(
         _tie_split(d, t, x, o) for t, x, o in ((dots[0], a, b), (dots[1], b, a)) if t is not None),
-)
+    batch="elementwise")
 
 # y = min(a, b)      a_bar = y_bar [a < b] + y_bar/2 [a == b]
 minimum = Primitive(
@@ -193,7 +194,7 @@ minimum = Primitive(
     (lambda d, g, y, a, b: _tie_split(d, g, b, a), lambda d, g, y, a, b: _tie_split(d, g, a, b)),
     lambda d, dots, y, a, b: _sum_dots(
         _tie_split(d, t, o, x) for t, x, o in ((dots[0], a, b), (dots[1], b, a)) if t is not None),
-)
+    batch="elementwise")
 
 
 def _where_fwd(cond, a, b):
@@ -209,7 +210,7 @@ _where = Primitive(
     lambda d, dots, y, c, a, b: d.where(
         c,
         dots[1] if dots[1] is not None else d.zeros_like(y),
-        dots[2] if dots[2] is not None else d.zeros_like(y)),
+        dots[2] if dots[2] is not None else d.zeros_like(y)), batch="elementwise",
 )
 
 
@@ -233,7 +234,7 @@ def _clip_mask(x, lo, hi):
 _clip = Primitive(
     "clip", lambda x, lo, hi: np.clip(x, lo, hi),
     (lambda d, g, y, x, lo, hi: d.where(_clip_mask(x, lo, hi), g, 0.0),),
-    lambda d, dots, y, x, lo, hi: d.where(_clip_mask(x, lo, hi), dots[0], 0.0),
+    lambda d, dots, y, x, lo, hi: d.where(_clip_mask(x, lo, hi), dots[0], 0.0), batch="elementwise",
 )
 
 
@@ -245,10 +246,11 @@ def clip(x, lo=None, hi=None):
 
 
 # y = x (a new node: transforms use it to give an argument its own place in the graph)
-identity = linear_map("identity", lambda x: x, (lambda d, g, y, x: g,))
+identity = linear_map("identity", lambda x: x, (lambda d, g, y, x: g,), batch="identity")
 
 # y = x.astype(dtype)          x_bar = y_bar (cast back by the engine)
-_astype = linear_map("astype", lambda x, dtype: x.astype(dtype), (lambda d, g, y, x, dtype: g,))
+_astype = linear_map("astype", lambda x, dtype: x.astype(dtype), (lambda d, g, y, x, dtype: g,),
+                     batch="elementwise")
 
 
 def astype(x, dtype):

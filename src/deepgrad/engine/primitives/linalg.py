@@ -39,7 +39,7 @@ matmul = Primitive(
     (_matmul_vjp(0), _matmul_vjp(1)),
     lambda d, dots, y, a, b: _sum_dots(
         (d.matmul(dots[0], b) if dots[0] is not None else None,
-         d.matmul(a, dots[1]) if dots[1] is not None else None)),
+         d.matmul(a, dots[1]) if dots[1] is not None else None)), batch="matmul",
 )
 
 
@@ -80,6 +80,7 @@ linear_prim = Primitive(
          (lambda o, g, y, x, w, b=None: np.matmul(g, w, out=o),
           lambda o, g, y, x, w, b=None: np.matmul(g.T, x, out=o),
           lambda o, g, y, x, w, b=None: np.add.reduce(g, 0, out=o))),
+    batch="linear",
 )
 
 

@@ -79,7 +79,7 @@ cross_entropy_prim = Primitive(
         _ce_residual(d, z, target) * _per_sample(d, g, z.shape[0], reduction),
      lambda d, g, y, z, target, reduction:
         -d.log_softmax(z, (1,)) * _per_sample(d, g, z.shape[0], reduction)),
-    _ce_jvp,
+    _ce_jvp, batch="cross_entropy",
 )
 
 
@@ -150,7 +150,7 @@ bce_with_logits_prim = Primitive(
     "binary_cross_entropy_with_logits", _bce_fwd,
     (lambda d, g, out, z, y, reduction: (d.sigmoid(z) - y) * _bce_scale(d, g, z, reduction),
      lambda d, g, out, z, y, reduction: -z * _bce_scale(d, g, z, reduction)),
-    _bce_jvp,
+    _bce_jvp, batch="elementwise_loss",
 )
 
 
@@ -188,7 +188,7 @@ mse_loss_prim = Primitive(
     "mse_loss", _mse_fwd,
     (lambda d, g, out, x, t, reduction: (x - t) * _mse_scale(d, g, x, reduction),
      lambda d, g, out, x, t, reduction: (t - x) * _mse_scale(d, g, x, reduction)),
-    _mse_jvp,
+    _mse_jvp, batch="elementwise_loss",
 )
 
 

@@ -25,6 +25,7 @@ def _expand(d, g, shape, axis, keepdims):
 _sum = linear_map(
     "sum", lambda x, axis, keepdims: x.sum(axis=axis, keepdims=keepdims),
     (lambda d, g, y, x, axis, keepdims: _expand(d, g, x.shape, axis, keepdims),),
+    batch="reduction",
 )
 
 # y = mean_axis x              x_bar = broadcast(y_bar) / n
@@ -39,6 +40,7 @@ _mean = linear_map(
     "mean", _mean_fwd,
     (lambda d, g, y, x, axis, keepdims:
         _expand(d, g, x.shape, axis, keepdims) / _count(x.shape, axis),),
+    batch="reduction",
 )
 
 
@@ -60,7 +62,7 @@ def _extremum(name, fn):
             _extremum_share(d, _expand(d, g, x.shape, axis, keepdims), y, x, axis, keepdims),),
         lambda d, dots, y, x, axis, keepdims:
             d.sum(_extremum_share(d, dots[0], y, x, axis, keepdims), axis, keepdims),
-    )
+        batch="reduction")
 
 
 # y = max_axis x               x_bar = broadcast(y_bar) [x == y] / #ties
@@ -81,7 +83,7 @@ _var = Primitive(
     (lambda d, g, y, x, axis, keepdims, ddof:
         _expand(d, g, x.shape, axis, keepdims) * _var_direction(d, x, axis, ddof),),
     lambda d, dots, y, x, axis, keepdims, ddof:
-        d.sum(dots[0] * _var_direction(d, x, axis, ddof), axis, keepdims),
+        d.sum(dots[0] * _var_direction(d, x, axis, ddof), axis, keepdims), batch="reduction",
 )
 
 
@@ -118,7 +120,7 @@ _logsumexp = Primitive(
         _expand(d, g, x.shape, axis, keepdims) * _logsumexp_weights(d, y, x, axis, keepdims),),
     lambda d, dots, y, x, axis, keepdims:
         d.sum(dots[0] * _logsumexp_weights(d, y, x, axis, keepdims), axis, keepdims),
-)
+    batch="reduction")
 
 
 def _reduction(prim, x, axis, keepdims, **kw):
@@ -170,14 +172,14 @@ def _log_softmax_fwd(x, axis):
 _softmax = Primitive(
     "softmax", _softmax_fwd,
     (lambda d, g, y, x, axis: y * (g - d.sum(g * y, axis, True)),),
-    lambda d, dots, y, x, axis: y * (dots[0] - d.sum(dots[0] * y, axis, True)),
+    lambda d, dots, y, x, axis: y * (dots[0] - d.sum(dots[0] * y, axis, True)), batch="reduction",
 )
 
 # y = x - logsumexp(x)     x_bar = y_bar - exp(y) sum(y_bar)    y_dot = x_dot - sum(exp(y) x_dot)
 _log_softmax = Primitive(
     "log_softmax", _log_softmax_fwd,
     (lambda d, g, y, x, axis: g - d.exp(y) * d.sum(g, axis, True),),
-    lambda d, dots, y, x, axis: dots[0] - d.sum(d.exp(y) * dots[0], axis, True),
+    lambda d, dots, y, x, axis: dots[0] - d.sum(d.exp(y) * dots[0], axis, True), batch="reduction",
 )
 
 

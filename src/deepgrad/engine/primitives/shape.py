@@ -19,6 +19,7 @@ from .reductions import sum
 _reshape = linear_map(
     "reshape", lambda x, shape: np.reshape(x, shape),
     (lambda d, g, y, x, shape: d.reshape(g, x.shape),),
+    batch="reshape",
 )
 
 
@@ -35,6 +36,7 @@ def _inverse_axes(axes):
 _transpose = linear_map(
     "transpose", lambda x, axes: np.transpose(x, axes),
     (lambda d, g, y, x, axes: d.transpose(g, _inverse_axes(axes)),),
+    batch="transpose",
 )
 
 
@@ -54,6 +56,7 @@ def mT(x):
 _broadcast_to = linear_map(
     "broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
     (lambda d, g, y, x, shape: g,),
+    batch="broadcast_to",
 )
 
 
@@ -82,13 +85,14 @@ def _getitem_adjoint_fwd(g, index, shape):
 getitem = linear_map(
     "getitem", lambda x, index: x[index],
     (lambda d, g, y, x, index: d.getitem_adjoint(g, index, x.shape),),
+    batch="getitem",
 )
 
 # y = zeros(shape); y[index] += g      g_bar = y_bar[index]     (adjoint of getitem)
 _getitem_adjoint = linear_map(
     "getitem_adjoint", _getitem_adjoint_fwd,
     (lambda d, g, y, x, index, shape: d.getitem(g, index),),
-)
+    batch="getitem_adjoint")
 
 
 def _split_index(i, xs, axis):
@@ -102,7 +106,7 @@ def _split_index(i, xs, axis):
 _concatenate = linear_map(
     "concatenate", lambda *xs, axis: np.concatenate(xs, axis),
     _EveryInput(lambda i, d, g, y, *xs, axis: d.getitem(g, _split_index(i, xs, axis))),
-)
+    batch="join")
 
 
 def concatenate(xs, axis=0):
@@ -116,6 +120,7 @@ def concatenate(xs, axis=0):
 _stack = linear_map(
     "stack", lambda *xs, axis: np.stack(xs, axis),
     _EveryInput(lambda i, d, g, y, *xs, axis: d.getitem(g, (slice(None),) * axis + (i,))),
+    batch="join",
 )
 
 
@@ -134,6 +139,7 @@ def _unpad_index(pad_width, shape):
 _pad = linear_map(
     "pad", lambda x, pad_width: np.pad(x, pad_width),
     (lambda d, g, y, x, pad_width: d.getitem(g, _unpad_index(pad_width, x.shape)),),
+    batch="pad",
 )
 
 
