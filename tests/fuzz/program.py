@@ -30,6 +30,7 @@ _DOMAINS = {
                          st.floats(0.25, 3), st.floats(-3, -0.25)),
     "unit": st.one_of(st.sampled_from([0.0, 0.5, 1.0]), st.floats(0, 1)),
     "two_up": st.one_of(st.sampled_from([2.0, 2.0, 3.0]), st.floats(2, 3)),  # zero bases' p
+    "small": st.one_of(st.sampled_from(KINKS), st.floats(-3, 3)),  # exponents that cannot overflow
 }
 _CHECKS = {
     "real": lambda a: True,
@@ -38,6 +39,7 @@ _CHECKS = {
     "nonzero": lambda a: bool(np.all(np.abs(a) >= 0.25)) and bool(np.all(np.abs(a) <= 1e3)),
     "unit": lambda a: bool(np.all((a >= 0) & (a <= 1))),
     "two_up": lambda a: bool(np.all(a >= 2)) and bool(np.all(a <= 1e3)),
+    "small": lambda a: bool(np.all(np.abs(a) <= 3)),
 }
 NAMESPACE = {"dg": dg, "P": P, "C": C, "np": np}
 
