@@ -30,7 +30,7 @@ def main(argv=None):
     share = [args.programs // args.jobs + (k < args.programs % args.jobs) for k in range(args.jobs)]
     with ProcessPoolExecutor(args.jobs, mp_context=get_context("spawn")) as pool:
         results = list(pool.map(worker, share, [seed + k for k in range(args.jobs)]))
-    total = {"programs": 0, "comparisons": 0, "deepgrad_wrong": 0, "unsettled": 0,
+    total = {"programs": 0, "comparisons": 0, "deepgrad_wrong": 0, "unsettled": Counter(),
              "torch_wrong": Counter()}
     for stats, _ in results:
         for key in total:

@@ -15,7 +15,7 @@ from .compare import check
 from .program import Builder
 from .table import FUZZ
 
-STATS = {"programs": 0, "comparisons": 0, "deepgrad_wrong": 0, "unsettled": 0,
+STATS = {"programs": 0, "comparisons": 0, "deepgrad_wrong": 0, "unsettled": Counter(),
          "torch_wrong": Counter()}
 MAX_DEPTH = 6
 
@@ -38,7 +38,8 @@ def check_program(program):
     STATS["programs"] += 1
     STATS["comparisons"] += result["comparisons"]
     STATS["deepgrad_wrong"] += len(result["deepgrad_wrong"])
-    STATS["unsettled"] += len(result["unsettled"])
+    for mode in result["unsettled"]:  # "hvp (round-off: ...)": counted by the reason
+        STATS["unsettled"][mode.partition(" (")[2].rstrip(")") or "PyTorch and JAX disagree"] += 1
     for mode in result["torch_wrong"]:
         STATS["torch_wrong"][(mode, " ".join(sorted(set(program.prims))))] += 1
     assert not result["deepgrad_wrong"], "deepgrad disagrees:\n" + "\n".join(
@@ -62,9 +63,11 @@ def summary(stats=STATS):
     lines = [f"fuzz: {stats['programs']} programs, {stats['comparisons']} comparisons, "
              f"{stats['deepgrad_wrong']} deepgrad-side mismatches, "
              f"{sum(stats['torch_wrong'].values())} PyTorch-side (JAX agrees with deepgrad), "
-             f"{stats['unsettled']} unsettled (PyTorch and JAX disagree with each other too)"]
+             f"{sum(stats['unsettled'].values())} unsettled (no reference decides)"]
     for (mode, prims), count in sorted(stats["torch_wrong"].items()):
         lines.append(f"  torch wrong x{count}: {mode} of a program over {prims}")
+    for reason, count in sorted(stats["unsettled"].items()):
+        lines.append(f"  unsettled x{count}: {reason}")
     return "\n".join(lines)
 
 

@@ -161,3 +161,57 @@ def test_jax_arbitrates_under_the_convention_abs_prime_0_is_0():
     result = checked(f, ref, [0.0, 2.0])
     assert result["deepgrad_wrong"] == [] and any(
         m.startswith("double_backward") for m in result["torch_wrong"]), result
+
+
+def test_a_subnormal_before_a_kink_is_unsettled_and_deepgrad_is_exact():
+    """abs(x2 + softplus(x1)) at x1 = -745, x2 = 0: softplus(-745) = 4.9e-324 (the correctly
+    rounded e^-745, as np.logaddexp), so abs' = 1 there. PyTorch's log1p and XLA flush the
+    subnormal to 0 and take abs'(0) = 0; a finite step straddles the kink, so nothing but the
+    exact value decides: d/dx2 = u000 + u001 (x2 broadcasts over the last axis)."""
+    def f(x1, x2):
+        return dg.abs(dg.add(x2, dg.softplus(x1)))
+
+    def ref(o, x1, x2):
+        return o.abs(o.add(x2, o.softplus(x1)))
+
+    x1, x2 = np.full((2, 2, 2), -2.0), np.zeros((2, 2, 1))
+    x1[0, 0, 0] = -745.0
+    assert dg.softplus(dg.tensor(x1)).numpy()[0, 0, 0] == np.logaddexp(0.0, -745.0) > 0
+    u = np.random.default_rng(3).standard_normal((2, 2, 2))
+    t2 = dg.tensor(x2, requires_grad=True)
+    f(dg.tensor(x1), t2).backward(gradient=u)
+    np.testing.assert_allclose(t2.grad.numpy()[..., 0], u.sum(axis=-1), rtol=1e-12)
+    result = checked(f, ref, [x1, x2])
+    assert result["deepgrad_wrong"] == []
+    assert "backward (a subnormal value, which the references flush to 0)" in result["unsettled"]
+
+
+def test_round_off_of_an_exactly_zero_second_derivative_is_unsettled_not_a_defect():
+    """log_softmax over two equal values (x1 broadcast against (-2, -2) by minimum) does not
+    depend on x1, so every derivative in x1 is exactly 0; after ** 3 and weights 1e4, deepgrad's
+    float64 Hessian entry is -2.3e-10 (PyTorch 0, JAX -2.5e-12), and in np.longdouble -8.7e-14:
+    it shrinks with the precision, so it is round-off and the formulas agree."""
+    def f(x0, x1, x3):
+        return dg.linear(dg.abs(dg.log_softmax(dg.minimum(x1, x0) ** 3.0, axis=0)), x3)
+
+    def ref(o, x0, x1, x3):
+        return o.linear(o.abs(o.log_softmax(o.pow(o.minimum(x1, x0), 3.0), 0)), x3)
+
+    inputs = [[-2.0, -2.0], -2.7120987434172665, [[1e4, 1e4]]]
+    result = checked(f, ref, inputs)
+    assert result["deepgrad_wrong"] == []
+    assert "hvp (round-off: exact in extended precision)" in result["unsettled"]
+
+
+def test_a_wrong_formula_is_not_excused_as_round_off_or_subnormal():
+    """The two excuses above cannot hide a real defect: sin computed 1e-5 too large stays
+    deepgrad's mismatch in every mode, extended precision or not."""
+    def f(x):
+        return dg.sin(x) * (1 + 1e-5)
+
+    def ref(o, x):
+        return o.sin(x)
+
+    result = checked(f, ref, [[0.3, -1.2]])
+    assert {mode for mode, _ in result["deepgrad_wrong"]} >= {"value", "backward", "hvp"}
+    assert result["unsettled"] == []
