@@ -58,7 +58,10 @@ class Interpreter:
         return False
 
     def apply(self, prim, args, params):
-        if prim.name != "identity" and not any(self.mapped(a) for a in args):
+        index = params.get("index") if prim.name == "getitem" else None
+        if prim.name != "identity" and not any(self.mapped(a) for a in args) and not any(
+                self.level in levels_of(i) for i in (index if isinstance(index, tuple) else
+                                                     (index,))):  # a per-example index
             with self.physical():
                 return graph.apply(prim, *args, **params)
         return batch_apply(self, prim, args, params)
