@@ -215,9 +215,13 @@ def pad(interp, prim, args, bat, params):
 def _matmul(interp, a, ba, b, bb):
     """a @ b for one example, on the batch (NumPy's 1-D promotion and batch broadcasting)."""
     na, nb = _ndim(a, ba), _ndim(b, bb)
-    if na == 1:
-        a = P.reshape(a, (interp.size, 1) + _shape(a)[1:] if ba else (1,) + _shape(a))
-    if nb == 1:
+    if ba and na == 1:
+        a = P.reshape(a, (interp.size, 1) + _shape(a)[1:])
+    elif not ba and na == 1:
+        a = P.reshape(a, (1,) + _shape(a))
+    if bb and nb == 1:
+        b = P.reshape(b, _shape(b) + (1,))
+    elif not bb and nb == 1:
         b = P.reshape(b, _shape(b) + (1,))
     n = max(_ndim(a, ba), _ndim(b, bb))
     a = _expand(a, n) if ba else a

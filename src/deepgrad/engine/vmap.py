@@ -58,10 +58,9 @@ class Interpreter:
         return False
 
     def apply(self, prim, args, params):
-        index = params.get("index") if prim.name == "getitem" else None
-        if prim.name != "identity" and not any(self.mapped(a) for a in args) and not any(
-                self.level in levels_of(i) for i in (index if isinstance(index, tuple) else
-                                                     (index,))):  # a per-example index
+        index = params.get("index", ()) if prim.name == "getitem" else ()  # one per example?
+        seen = tuple(args) + (index if isinstance(index, tuple) else (index,))
+        if prim.name != "identity" and not any(self.mapped(a) for a in seen):
             with self.physical():
                 return graph.apply(prim, *args, **params)
         return batch_apply(self, prim, args, params)
