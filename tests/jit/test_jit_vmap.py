@@ -98,3 +98,29 @@ def test_custom_vjp_inside_jit_runs_eagerly_not_frozen():
         jitted(np.ones((2, 3)))
     x = np.array([[0.5, 1.0, 2.0], [-1.0, 0.0, 3.0]])
     np.testing.assert_allclose(jitted(x).numpy(), 2 * np.cos(x), rtol=1e-14)
+
+
+def test_compile_of_a_step_with_vmap_inside_is_bit_identical_to_eager():
+    def make():
+        dg.manual_seed(0)
+        model = dg.nn.Linear(3, 2)
+        opt = dg.optim.SGD(model.parameters(), lr=0.1)
+
+        def step(x, y):   # per-example losses by vmap, then their mean's backward
+            opt.zero_grad()
+            loss = dg.mean(dg.vmap(lambda xi, yi: dg.sum((model(xi) - yi) ** 2))(x, y))
+            loss.backward()
+            opt.step()
+            return loss
+        return model, step
+
+    (m1, compiled), (m2, eager) = make(), make()
+    compiled = dg.compile(compiled)
+    rng = np.random.default_rng(3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CompileWarning)
+        for _ in range(3):
+            x, y = rng.standard_normal((4, 3)), rng.standard_normal((4, 2))
+            assert compiled(x, y).item() == eager(x, y).item()
+    assert compiled.source is not None
+    np.testing.assert_array_equal(m1.weight.data, m2.weight.data)

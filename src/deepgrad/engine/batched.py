@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 import weakref
 
 import numpy as np
@@ -88,7 +89,7 @@ class Batched(Tensor):
         return self.shape if dim is None else self.shape[dim]
 
     def numel(self):
-        return int(np.prod(self.shape))
+        return math.prod(self.shape)
 
     def dim(self):
         return self.ndim

@@ -51,8 +51,7 @@ def _expand(a, nd):
 def broadcast_batch(interp, a):
     """An unbatched argument repeated over the batch: (B, *shape)."""
     t = a if isinstance(a, Tensor) else Tensor._wrap(np.asarray(a))
-    s = t.shape
-    return P.broadcast_to(P.reshape(t, (1,) + s), (interp.size,) + s)
+    return P.broadcast_to(t, (interp.size,) + t.shape)
 
 
 def _all_batched(interp, args, bat):
