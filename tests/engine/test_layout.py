@@ -8,7 +8,10 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 ENGINE = SRC / "deepgrad" / "engine"
 BUDGET = 1500  # DESIGN.md's budget for the evening read
 CEILING = 1862  # now: 2,141 before issue 13's second step; 1,826 after; + pow's partials, out=, batch=
-FUNCTIONAL_CEILING = 780  # vmap's batching rules and the custom derivatives, 774 now
+FUNCTIONAL_CEILING = 798  # vmap's batching rules and the custom derivatives, 796 now (+22 over
+# 774: the per-example integer index as one gather instead of a loop that was wrong, NumPy's
+# split advanced indices x[0, :, idx], the outer product's einsum; batched.py gave back 6), +2
+# for the jacobians stream's matmul fast path in batching.py (a separate branch)
 CNN_CEILING = 210  # convolution and pooling (docs/engine.md's CNN chapter), 208 now
 # The evening read: every engine file docs/engine.md walks through, except the speed devices
 # (engine/fast/), the PyTorch surface (torch's names, keywords, creation functions, methods) and

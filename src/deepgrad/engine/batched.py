@@ -6,7 +6,9 @@ rules (``batching.py``), which both build on it.
 
 from __future__ import annotations
 
+import functools
 import itertools
+import math
 import weakref
 
 import numpy as np
@@ -87,7 +89,7 @@ class Batched(Tensor):
         return self.shape if dim is None else self.shape[dim]
 
     def numel(self):
-        return int(np.prod(self.shape))
+        return math.prod(self.shape)
 
     def dim(self):
         return self.ndim
@@ -116,23 +118,12 @@ class Batched(Tensor):
         out = Tensor._wrap(np.asarray(op(a[0], b[0])))
         return Batched.make(out, a[1]) if a[1] else out
 
-    def __lt__(self, other):
-        return self._compare(other, np.less)
-
-    def __le__(self, other):
-        return self._compare(other, np.less_equal)
-
-    def __gt__(self, other):
-        return self._compare(other, np.greater)
-
-    def __ge__(self, other):
-        return self._compare(other, np.greater_equal)
-
-    def __eq__(self, other):
-        return self._compare(other, np.equal)
-
-    def __ne__(self, other):
-        return self._compare(other, np.not_equal)
+    __lt__ = functools.partialmethod(_compare, op=np.less)
+    __le__ = functools.partialmethod(_compare, op=np.less_equal)
+    __gt__ = functools.partialmethod(_compare, op=np.greater)
+    __ge__ = functools.partialmethod(_compare, op=np.greater_equal)
+    __eq__ = functools.partialmethod(_compare, op=np.equal)
+    __ne__ = functools.partialmethod(_compare, op=np.not_equal)
 
     __hash__ = object.__hash__
 

@@ -58,7 +58,9 @@ class Interpreter:
         return False
 
     def apply(self, prim, args, params):
-        if prim.name != "identity" and not any(self.mapped(a) for a in args):
+        index = params.get("index", ()) if prim.name == "getitem" else ()  # one per example?
+        seen = tuple(args) + (index if isinstance(index, tuple) else (index,))
+        if prim.name != "identity" and not any(self.mapped(a) for a in seen):
             with self.physical():
                 return graph.apply(prim, *args, **params)
         return batch_apply(self, prim, args, params)

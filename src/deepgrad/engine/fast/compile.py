@@ -35,8 +35,9 @@ What cannot be replayed makes the compiled function fall back to eager, with a w
   ``if (t > 0).any()``... (the step may branch on data; JAX raises a ConcretizationError here).
   Checks that only raise on bad input may read values inside ``with validation():``;
 * computing on an argument with NumPy outside deepgrad's ops, drawing from deepgrad's or
-  NumPy's global random generator (dropout), forward mode, vmap, ``create_graph=True``,
-  gradient hooks, or an argument that requires grad;
+  NumPy's global random generator (dropout), forward mode, ``create_graph=True``, custom
+  derivatives, index arrays computed from the arguments, gradient hooks, or an argument that
+  requires grad (vmap is traced: its rules apply ordinary primitives to whole batches);
 * a call whose arguments have other shapes or dtypes than the traced ones: that call runs eagerly
   (warned once per new signature); the recording is kept for the traced shapes.
 
@@ -277,6 +278,11 @@ def _out_variant(fn, value, *args, **params):
     return got is buf and _same_values(buf, _plain(value))
 
 
+def _layout(arr):
+    """What makes two arrays views of the same values: address, shape, strides and dtype."""
+    return arr.__array_interface__["data"][0], arr.shape, arr.strides, arr.dtype.str
+
+
 class _Read(Exception):
     """A VJP rule read the values of an input (see ``_reads_only_cotangent``)."""
 
@@ -321,12 +327,14 @@ class Trace:
         self.jit = what == "function"   # jit also records forward mode (hvp)
         self.transposing = False        # True while a backward runs its rules through apply
         self.slots = {}          # id(ndarray) -> _Slot
+        self.layouts = {}        # (address, shape, strides, dtype) of those arrays -> _Slot
         self.keep = []           # every recorded array and Tensor stays alive: ids stay unique
         self.lines = []          # the program: Param, Apply, Rule, Jvp, Call, Leaf, Effect
         self.ns = {}             # names the generated code refers to
         self.params = {}         # id(Tensor) -> (Tensor, _Slot) for leaves that require grad
         self.ops = {}            # id(Node) -> (prim, in_slots, params, out slot, its Tensor)
-        self.pending = {}        # id(Tensor) -> slot of its summed cotangent, during backward
+        self.pending = {}        # _key(Tensor) -> slot of its summed cotangent, in backward
+        self.stop = ()           # ids of the tensors a backward(inputs=...) stops at
         self.keep_ids = None     # ids of the tensors a backward(inputs=...) visits
         self.inside = 0          # > 0 while engine code (apply, backward, an effect) runs
         self.failure = None
@@ -349,9 +357,14 @@ class Trace:
         slot = _Slot(f"{prefix}{self.counter}", kind, value)
         self.counter += 1
         if isinstance(value, np.ndarray):
-            self.slots[id(value)] = slot
-            self.keep.append(value)
+            self._bind(value, slot)
         return slot
+
+    def _bind(self, arr, slot):
+        """``arr`` holds ``slot``'s value (kept alive: ids and addresses stay unique)."""
+        self.slots[id(arr)] = slot
+        self.layouts[_layout(arr)] = slot
+        self.keep.append(arr)
 
     def _const(self, value):
         if isinstance(value, np.ndarray):  # a copy: eager code may adopt or change its array
@@ -364,8 +377,8 @@ class Trace:
         """The slot of an argument of a primitive (a Tensor, an ndarray or a Python constant)."""
         arr = a.data if isinstance(a, Tensor) else a
         if isinstance(arr, np.ndarray):
-            slot = self.slots.get(id(arr))
-            if slot is not None:
+            slot = self.slots.get(id(arr)) or self.layouts.get(_layout(arr))
+            if slot is not None:  # (or a view of its array: vmap's Batched tensors)
                 return slot
             if isinstance(a, Tensor) and a.requires_grad and a.grad_fn is None:
                 slot = self._new("p", "param", arr)
@@ -386,6 +399,9 @@ class Trace:
     def _alias(self, arr):
         """The slot whose array ``arr`` views exactly (same memory and layout), False when it
         overlaps one partly (a view made outside deepgrad's ops), None when it overlaps none."""
+        slot = self.layouts.get(_layout(arr))
+        if slot is not None:  # a view of an array bound to a slot (vmap's Batched views)
+            return slot
         arr, layout = _plain(arr), (arr.shape, arr.strides, arr.dtype)
         found = None
         for slot in self.slots.values():
@@ -402,8 +418,12 @@ class Trace:
         for a in args:
             if isinstance(a, Tensor) and a.tangents is not None and not self.jit:
                 self.fail(f"forward-mode tangents (jvp, hvp) inside the {self.what}")
-            if getattr(a, "levels", None):
-                self.fail(f"vmap inside the {self.what} (not traced yet: write it batched)")
+        if getattr(prim, "precomputed", False):
+            self.fail(f"a custom derivative (custom_vjp, custom_jvp, autograd.Function) inside "
+                      f"the {self.what}: its value and rules hold the traced call's arrays")
+        if any(self._traced_param(v) for v in _walk(params.values())):
+            self.fail(f"an index array computed from the {self.what}'s arguments (x[k] with a "
+                      "traced k: the params of a primitive are not replayed from the arguments)")
         ins = [self.slot_of(a) for a in args]
         self.inside += 1
         graph.tracer = None
@@ -418,7 +438,7 @@ class Trace:
         raw = [_plain(s.value) if isinstance(s.value, np.ndarray) else s.value for s in ins]
         if all(s.kind == "const" for s in ins):
             slot = self._const(out)   # depends on nothing that changes: fold it
-            self.slots[id(out)] = slot
+            self._bind(out, slot)
         else:
             slot = self._new("v", "op", out)
             self.inside += 1
@@ -463,8 +483,7 @@ class Trace:
             value = value.astype(y.value.dtype)
             slot = self._emit_call(ARRAY_OPS.astype, [slot], value, dtype=y.value.dtype)
         tangent.data = _plain(tangent.data).view(_Traced)
-        self.slots[id(tangent.data)] = slot
-        self.keep.append(tangent.data)
+        self._bind(tangent.data, slot)
 
     def numpy_call(self, fn, args, kwargs):
         """A NumPy function called on traced data by a VJP rule (on Tensors): record a Call."""
@@ -479,8 +498,7 @@ class Trace:
             value = np.asarray(value)
             slot = self._emit_call(np.asarray, [slot], value)
         out = value.view(_Traced)
-        self.slots[id(out)] = slot
-        self.keep.append(out)
+        self._bind(out, slot)
         return out
 
     def backward(self, roots, cotangents, inputs, retain_graph, create_graph):
@@ -490,7 +508,7 @@ class Trace:
         if create_graph:
             self.fail(f"create_graph=True inside the {self.what}")
         else:
-            stop = () if inputs is None else set(id(t) for t in inputs)
+            stop = self.stop = () if inputs is None else set(id(t) for t in inputs)
             order = backward.walk(roots, stop)
             if self.jit and any(t.tangents is not None for t in order) and not any(
                     t._hooks for t in order):
@@ -504,7 +522,7 @@ class Trace:
                 for r, g in zip(roots, cotangents):
                     g = g.data if isinstance(g, Tensor) else g
                     slot = self.slots.get(id(g)) or self._const(np.asarray(g))
-                    key = id(r)
+                    key = self._key(r)
                     prev = self.pending.get(key)
                     self.pending[key] = slot if prev is None else self._emit_add(prev, slot)
         self.inside += 1
@@ -532,6 +550,19 @@ class Trace:
         finally:
             self.transposing = False
 
+    def _traced_param(self, v):
+        """Whether a primitive's param ``v`` holds traced data (a traced index array)."""
+        if not isinstance(v, np.ndarray):
+            return False
+        alias = self._alias(v)
+        return isinstance(v, _Traced) or alias is False or (isinstance(alias, _Slot)
+                                                            and alias.kind != "const")
+
+    def _key(self, t):
+        """Where a tensor's cotangent is summed: per node (vmap's Batched views of one output
+        are other Tensors with that node), per tensor for leaves and ``inputs=`` tensors."""
+        return id(t) if t.grad_fn is None or id(t) in self.stop else id(t.grad_fn)
+
     def _observe(self, node, g, pending):
         """backward's callback after each node: record its rule terms, as its loop ran them."""
         if self.failure is not None:
@@ -546,7 +577,9 @@ class Trace:
                       "called")
             return
         prim, ins, params, y, t = entry
-        g = self.pending.pop(id(t))
+        g = self.pending.pop(id(node), None)
+        if g is None:  # a second view of the node's output (vmap's): its sum went through
+            return
         d = ARRAY_OPS
         args = [_plain(s.value) if isinstance(s.value, np.ndarray) else s.value for s in ins]
         for k in node.diff:
@@ -586,7 +619,7 @@ class Trace:
             slot = self._emit_call(d.astype, [slot], value, dtype=dtype)
         if type(value) is not np.ndarray:
             slot = self._emit_call(np.asarray, [slot], np.asarray(value))
-        key = id(x)
+        key = self._key(x)
         prev = self.pending.get(key)
         self.pending[key] = slot if prev is None else self._emit_add(prev, slot)
 
@@ -594,7 +627,7 @@ class Trace:
         """Where the cotangents ended: the leaves' .grad, or the gradients returned for inputs."""
         if inputs is None:
             for t in order:
-                g = self.pending.get(id(t))
+                g = self.pending.get(self._key(t))
                 if g is None or t.grad_fn is not None:
                     continue
                 entry = self.params.get(id(t))
@@ -604,12 +637,11 @@ class Trace:
                 self.lines.append(Leaf(entry[1], g))
             return
         for x, gx in zip(inputs, grads):
-            slot = self.pending.get(id(x))
+            slot = self.pending.get(self._key(x))
             if gx is None or slot is None:
                 continue
             gx.data = _plain(gx.data).view(_Traced)  # the gradient w.r.t. x: now a value of
-            self.slots[id(gx.data)] = slot           # the program (grad inside jit)
-            self.keep.append(gx.data)
+            self._bind(gx.data, slot)                # the program (grad inside jit)
 
     def effect(self, fn, args, kwargs):
         """A marked call (optimizer.step...): record it, then run it."""
@@ -823,10 +855,10 @@ def trace_call(fn, args, what, name, check_shapes=True):
                        "return the loss Tensor, not loss.item())")
             break
         slot = trace.slots.get(id(t.data))
-        if slot is None and not isinstance(t.data, _Traced):
-            alias = trace._alias(t.data)   # a plain view of a value, or a constant
-            slot = alias if isinstance(alias, _Slot) else None if alias is False else \
-                trace._const(t.data)
+        if slot is None:   # a plain view of a value (vmap's outputs), or a constant
+            alias = trace._alias(t.data)
+            slot = alias if isinstance(alias, _Slot) else None if alias is False or isinstance(
+                t.data, _Traced) else trace._const(t.data)
         result_slots.append(slot)
     if None in result_slots:
         trace.fail(f"the {what} returns a Tensor the trace did not see made")
