@@ -20,7 +20,7 @@ from . import conv
 from . import primitives as P
 from .primitives.base import _count, _sum_to_axes
 from .primitives.elementwise import _pow_da_fwd, _pow_dp_fwd
-from .primitives.reductions import _log_softmax_fwd, _softmax_fwd
+from .primitives.reductions import _softmax_fwd
 from .primitives.shape import _getitem_adjoint_fwd
 
 # On arrays, ndarray methods where NumPy has them: they skip the dispatch layer of the np.*
@@ -73,7 +73,6 @@ _TABLE = {
     "broadcast_to":   (_broadcast_to,                                    P.broadcast_to),
     "sum_to":         (_sum_to,                                          P.sum_to),
     "softmax":        (lambda x, axis=-1: _softmax_fwd(x, axis),         P.softmax),
-    "log_softmax":    (lambda x, axis=-1: _log_softmax_fwd(x, axis),     P.log_softmax),
     "linear":         (lambda x, w: np.matmul(x, w.T),                   P.linear),
     "getitem":        (lambda x, index: x[index],
                        lambda x, index: P.getitem(x, index=index)),

@@ -13,11 +13,11 @@ from .elementwise import (  # noqa: F401
 )
 from .linalg import linear, linear_prim, matmul  # noqa: F401
 from .losses import (  # noqa: F401
-    bce_with_logits_prim, binary_cross_entropy_with_logits, cross_entropy, cross_entropy_prim,
+    binary_cross_entropy_with_logits, cross_entropy, cross_entropy_prim,
     mse_loss, mse_loss_prim,
 )
 from .reductions import (  # noqa: F401
-    _log_softmax, _logsumexp, _max, _mean, _min, _softmax, _sum, _var, log_softmax, logsumexp,
+    _logsumexp, _max, _mean, _min, _softmax, _sum, log_softmax, logsumexp,
     max, mean, min, softmax, sum, var,
 )
 from .shape import (  # noqa: F401

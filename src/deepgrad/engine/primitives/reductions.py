@@ -1,4 +1,4 @@
-"""Reductions: sum, mean, max, min, var, logsumexp, and the softmaxes along an axis.
+"""Reductions: sum, mean, max, min, logsumexp, softmax; var and log_softmax composed from them.
 
 A reduction's cotangent is broadcast back over the reduced axes (``_expand``).
 """
@@ -71,22 +71,6 @@ _max = _extremum("max", np.max)
 _min = _extremum("min", np.min)
 
 
-def _var_direction(d, x, axis, ddof):
-    """dy/dx of the variance: 2 (x - mean) / (n - ddof); NaN/inf when ddof >= n, as PyTorch."""
-    with np.errstate(divide="ignore"):
-        return (x - d.mean(x, axis, True)) * np.divide(2.0, np.float64(builtins.max(_count(x.shape, axis) - ddof, 0)))
-
-
-# y = sum (x - mean)^2 / (n - ddof)     x_bar = y_bar 2 (x - mean) / (n - ddof)
-_var = Primitive(
-    "var", lambda x, axis, keepdims, ddof: np.var(x, axis=axis, keepdims=keepdims, ddof=ddof),
-    (lambda d, g, y, x, axis, keepdims, ddof:
-        _expand(d, g, x.shape, axis, keepdims) * _var_direction(d, x, axis, ddof),),
-    lambda d, dots, y, x, axis, keepdims, ddof:
-        d.sum(dots[0] * _var_direction(d, x, axis, ddof), axis, keepdims), batch="reduction",
-)
-
-
 def _reduce_kept(ufunc, x, axis):
     """``ufunc.reduce(x, axis, keepdims=True)``, fast for the rows of a logits matrix.
 
@@ -149,8 +133,16 @@ def min(x, axis=None, keepdims=False):
 
 
 def var(x, axis=None, keepdims=False, ddof=0):
-    """Variance over ``axis``; ``ddof=0`` (biased) as NumPy; pass ``ddof=1`` for torch.var's."""
-    return _reduction(_var, x, axis, keepdims, ddof=int(ddof))
+    """Variance over ``axis``; ``ddof=0`` (biased) as NumPy; pass ``ddof=1`` for torch.var's.
+
+    Composed as np.var computes it: sum (x - mean)^2 / (n - ddof); NaN/inf when ddof >= n, as
+    PyTorch.
+    """
+    axis = _norm_axis(axis, np.ndim(x))
+    centred = x - mean(x, axis, keepdims=True)
+    n = builtins.max(_count(np.shape(x), axis) - int(ddof), 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return sum(centred * centred, axis, keepdims) / n
 
 
 def logsumexp(x, axis=None, keepdims=False):
@@ -164,10 +156,6 @@ def _softmax_fwd(x, axis):
     return e
 
 
-def _log_softmax_fwd(x, axis):
-    return x - _logsumexp_fwd(x, axis, True)
-
-
 # y = softmax(x)     x_bar = y (y_bar - sum(y_bar y))      y_dot = y (x_dot - sum(x_dot y))
 _softmax = Primitive(
     "softmax", _softmax_fwd,
@@ -175,19 +163,11 @@ _softmax = Primitive(
     lambda d, dots, y, x, axis: y * (dots[0] - d.sum(dots[0] * y, axis, True)), batch="reduction",
 )
 
-# y = x - logsumexp(x)     x_bar = y_bar - exp(y) sum(y_bar)    y_dot = x_dot - sum(exp(y) x_dot)
-_log_softmax = Primitive(
-    "log_softmax", _log_softmax_fwd,
-    (lambda d, g, y, x, axis: g - d.exp(y) * d.sum(g, axis, True),),
-    lambda d, dots, y, x, axis: dots[0] - d.sum(d.exp(y) * dots[0], axis, True), batch="reduction",
-)
-
-
 def softmax(x, axis=-1):
     """exp(x) / sum(exp(x)) along ``axis``, computed stably."""
     return _softmax(x, axis=_norm_axis(axis, x.ndim))
 
 
 def log_softmax(x, axis=-1):
-    """x - logsumexp(x) along ``axis``."""
-    return _log_softmax(x, axis=_norm_axis(axis, x.ndim))
+    """x - logsumexp(x) along ``axis`` (composed: its derivative g - softmax(x) sum(g) follows)."""
+    return x - logsumexp(x, axis, keepdims=True)
