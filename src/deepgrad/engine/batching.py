@@ -244,7 +244,7 @@ def cross_entropy(interp, prim, args, bat, params):
 
 
 def elementwise_loss(interp, prim, args, bat, params):
-    """mse_loss: per element on the batch, then reduced."""
+    """binary_cross_entropy_with_logits, mse_loss: per element on the batch, then reduced."""
     x, t = _all_batched(interp, args, bat)
     return _reduce(prim(x, t, reduction="none"), params["reduction"])
 

@@ -43,14 +43,8 @@ def _as_array(data, dtype=None) -> np.ndarray:
     """
     if isinstance(data, Tensor):
         data = data.data
-    if dtype is not None:
-        arr = np.asarray(data, dtype=dtype)
-    elif isinstance(data, np.ndarray):
-        arr = data
-    elif isinstance(data, np.generic):
-        arr = np.asarray(data)
-    else:
-        arr = np.asarray(data)
+    arr = np.asarray(data, dtype=dtype)
+    if dtype is None and not isinstance(data, (np.ndarray, np.generic)):  # Python numbers, lists
         if arr.dtype.kind == "f":
             arr = arr.astype(_default_dtype, copy=False)
         elif arr.dtype.kind in "iu":
@@ -78,10 +72,7 @@ class Tensor:
 
     def __init__(self, data, dtype=None, requires_grad: bool = False):
         self.data = _as_array(data, dtype)
-        self._grad = None
-        self.grad_fn = None
-        self.tangents = None
-        self._hooks = None
+        self._grad = self.grad_fn = self.tangents = self._hooks = None
         self.requires_grad = False
         self.reverse_level = 0
         if requires_grad:
@@ -92,10 +83,7 @@ class Tensor:
         """Fast constructor for an ndarray we already own (the hot path of ``apply``)."""
         t = object.__new__(cls)
         t.data = data
-        t._grad = None
-        t.grad_fn = None
-        t.tangents = None
-        t._hooks = None
+        t._grad = t.grad_fn = t.tangents = t._hooks = None
         t.requires_grad = False
         t.reverse_level = 0
         return t

@@ -51,7 +51,6 @@ _TABLE = {
     # name            on arrays (first-order backward)                  on Tensors (recorded)
     "exp":            (np.exp,                                           P.exp),
     "log":            (np.log,                                           P.log),
-    "sqrt":           (np.sqrt,                                          P.sqrt),
     "sin":            (np.sin,                                           P.sin),
     "cos":            (np.cos,                                           P.cos),
     "sign":           (np.sign,                                          P.sign),
@@ -79,9 +78,6 @@ _TABLE = {
     "getitem_adjoint": (_getitem_adjoint_fwd,
                         lambda g, index, shape: P._getitem_adjoint(g, index=index,
                                                                    shape=tuple(shape))),
-    "pad":            (np.pad,                                           P.pad),
-    "concatenate":    (lambda xs, axis=0: np.concatenate(xs, axis),      P.concatenate),
-    "stack":          (lambda xs, axis=0: np.stack(xs, axis),            P.stack),
     "im2col":         (conv._im2col_fwd,
                        lambda x, kernel, stride, dilation, padding, fill: conv._im2col(
                            x, kernel=kernel, stride=stride, dilation=dilation, padding=padding,

@@ -13,7 +13,7 @@ from .elementwise import (  # noqa: F401
 )
 from .linalg import linear, linear_prim, matmul  # noqa: F401
 from .losses import (  # noqa: F401
-    binary_cross_entropy_with_logits, cross_entropy, cross_entropy_prim,
+    bce_with_logits_prim, binary_cross_entropy_with_logits, cross_entropy, cross_entropy_prim,
     mse_loss, mse_loss_prim,
 )
 from .reductions import (  # noqa: F401

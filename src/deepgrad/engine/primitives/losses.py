@@ -1,8 +1,9 @@
 """Losses: cross-entropy with logits, binary cross-entropy with logits, squared error.
 
-Cross-entropy with labels and squared error are fused primitives, for speed: one node on the
-training hot path. Cross-entropy with class probabilities and binary cross-entropy are composed
-from primitives (log_softmax, softplus): stable, and their derivatives follow exactly.
+Cross-entropy with labels and squared error are fused primitives for speed (one node on the
+training hot path), binary cross-entropy for accuracy: its one formula is exact for every logit
+(softplus(z) - z y, composed, rounds bce(50, 1) = 1.9e-22 to 0). Cross-entropy with class
+probabilities is composed (-sum p log_softmax(z)): stable, and its derivatives follow exactly.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ import numpy as np
 from ..errors import ShapeError
 from ..hooks import validation
 from . import reductions
-from .base import Primitive, _data
-from .elementwise import softplus
+from .base import Primitive, _data, _sum_dots
 from .reductions import _logsumexp_fwd, log_softmax
 
 
@@ -115,6 +115,36 @@ def cross_entropy(logits, target, reduction="mean"):
     return cross_entropy_prim(logits, target, reduction=reduction)
 
 
+def _bce_fwd(z, y, reduction):
+    # NOTE: stability rewrite: max(z, 0) - z y + log(1 + exp(-|z|)) never overflows.
+    losses = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+    return _reduce(losses, reduction)
+
+
+def _bce_scale(d, g, z, reduction):
+    if reduction == "mean":
+        return g / math.prod(z.shape)  # z may be a Tensor (create_graph)
+    return g
+
+
+def _bce_jvp(d, dots, out, z, y, reduction):
+    terms = []
+    if dots[0] is not None:
+        terms.append((d.sigmoid(z) - y) * dots[0])
+    if dots[1] is not None:
+        terms.append(-z * dots[1])
+    return _reduced(d, _sum_dots(terms), reduction)
+
+
+# loss = max(z,0) - z y + log(1 + e^-|z|)     z_bar = (sigmoid(z) - y) loss_bar, y_bar = -z loss_bar
+bce_with_logits_prim = Primitive(
+    "binary_cross_entropy_with_logits", _bce_fwd,
+    (lambda d, g, out, z, y, reduction: (d.sigmoid(z) - y) * _bce_scale(d, g, z, reduction),
+     lambda d, g, out, z, y, reduction: -z * _bce_scale(d, g, z, reduction)),
+    _bce_jvp, batch="elementwise_loss",
+)
+
+
 def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
     """Sigmoid + binary cross-entropy in one stable step (as PyTorch's); shapes must match."""
     _check_reduction("binary_cross_entropy_with_logits", reduction)
@@ -122,9 +152,7 @@ def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
         raise ShapeError(f"binary_cross_entropy_with_logits: target has shape "
                          f"{np.shape(target)} but logits have shape "
                          f"{np.shape(logits)}; they must match (no broadcasting)")
-    # NOTE: softplus(z) - z y = max(z, 0) - z y + log(1 + e^-|z|) never overflows, and its
-    # derivative sigmoid(z) - y is exact everywhere, z = 0 included.
-    return _reduced(reductions, softplus(logits) - logits * target, reduction)
+    return bce_with_logits_prim(logits, target, reduction=reduction)
 
 
 def _mse_fwd(x, t, reduction):
