@@ -113,32 +113,10 @@ class Tensor:
     _repr_html_ = tensor_html  # Jupyter's rich display (deepgrad/display.py)
 
     # ----------------------------------------------------------------- autograd state
-    def requires_grad_(self, flag: bool = True) -> Tensor:
-        """Mark a leaf as needing gradients (as ``torch.Tensor.requires_grad_``)."""
-        if flag and self.data.dtype.kind not in "f":
-            raise TypeError(
-                f"requires_grad: only floating tensors can require gradients, got dtype "
-                f"{self.data.dtype}"
-            )
-        if not flag and self.grad_fn is not None:
-            raise RuntimeError(
-                "requires_grad_(False): this tensor is not a leaf; use .detach() instead"
-            )
-        self.requires_grad = bool(flag)
-        return self
-
+    # (requires_grad_ and register_hook, PyTorch's bookkeeping, are in torch_methods.py)
     def detach(self) -> Tensor:
         """A new leaf sharing this tensor's data, cut off from the graph (and from tangents)."""
         return Tensor._wrap(self.data)
-
-    def register_hook(self, fn) -> None:
-        """Call ``fn(grad)`` when this tensor's gradient is computed; a returned Tensor replaces it."""
-        if not self.requires_grad:
-            raise RuntimeError("register_hook: cannot register a hook on a tensor that does not "
-                               "require grad")
-        if self._hooks is None:
-            self._hooks = []
-        self._hooks.append(fn)
 
     # Comparisons are not differentiable: they return bool tensors outside the graph.
     def _compare(op):
