@@ -87,19 +87,23 @@ def _sum_dots(terms):
     return total
 
 
-def elementwise(name, forward, *partials):
-    """An elementwise primitive from its partial derivatives ``p_i(d, y, *xs) = dy/dx_i``.
+def pointwise(name, forward, vjps, **declared):
+    """An elementwise primitive from VJP rules that scale y_bar pointwise (x_bar_i = y_bar dy/dx_i).
 
-    Both rules follow from the partials: x_bar_i = y_bar * p_i and y_dot = sum_i p_i * x_dot_i.
+    The JVP is the same rules applied to the tangents, y_dot = sum_i vjp_i(x_dot_i): the Jacobian
+    of an elementwise map is diagonal, so it is its own transpose. Other keywords are Primitive's.
     """
-    vjps = tuple(
-        (lambda p: lambda d, g, y, *xs, **kw: g * p(d, y, *xs, **kw))(p) for p in partials
-    )
+    def jvp(d, dots, y, *xs, **params):
+        return _sum_dots(rule(d, t, y, *xs, **params) for rule, t in zip(vjps, dots) if t is not None)
 
-    def jvp(d, dots, y, *xs, **kw):
-        return _sum_dots(p(d, y, *xs, **kw) * t for p, t in zip(partials, dots) if t is not None)
+    return Primitive(name, forward, vjps, jvp, batch="elementwise", **declared)
 
-    return Primitive(name, forward, vjps, jvp, batch="elementwise")
+
+def elementwise(name, forward, *partials):
+    """An elementwise primitive from its partial derivatives ``p_i(d, y, *xs) = dy/dx_i``:
+    x_bar_i = y_bar * p_i, and so (``pointwise``) y_dot = sum_i p_i * x_dot_i."""
+    return pointwise(name, forward, tuple(
+        (lambda p: lambda d, g, y, *xs, **kw: g * p(d, y, *xs, **kw))(p) for p in partials))
 
 
 def linear_map(name, forward, vjps, **declared):
