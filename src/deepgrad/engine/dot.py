@@ -17,6 +17,8 @@ Laying the text out (``draw``, ``to_svg``, ``render``) is I/O, not the engine: i
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from .backward import walk
@@ -42,14 +44,9 @@ def _shape(shape) -> str:
 
 def _short_params(params) -> str:
     """Keyword parameters worth showing (axis=1), skipping defaults and anything long."""
-    shown = []
-    for k, v in params.items():
-        if v is None or v is False or isinstance(v, np.ndarray) or k in ("index", "dtype"):
-            continue
-        text = f"{k}={v}"
-        if len(text) <= 24:
-            shown.append(text)
-    return ", ".join(shown)
+    shown = (f"{k}={v}" for k, v in params.items()
+             if not (v is None or v is False or isinstance(v, np.ndarray) or k in ("index", "dtype")))
+    return ", ".join(text for text in shown if len(text) <= 24)
 
 
 def _constant_label(c) -> str:
@@ -82,9 +79,8 @@ def _walk(root: Tensor):
     try:
         return walk([root], every_input=True)
     except RuntimeError:
-        raise RuntimeError(
-            "to_dot: the graph below this tensor was freed by backward(); draw it before "
-            "calling backward, or call backward(retain_graph=True)") from None
+        raise RuntimeError("to_dot: the graph below this tensor was freed by backward(); draw it before "
+                           "calling backward, or call backward(retain_graph=True)") from None
 
 
 def to_dot(tensor: Tensor, names: dict | None = None, show_params: bool = True,
@@ -111,29 +107,22 @@ def to_dot(tensor: Tensor, names: dict | None = None, show_params: bool = True,
     ids = {id(t): f"t{i}" for i, t in enumerate(order)}
     lines = ["digraph deepgrad {", f"  rankdir={rankdir};",
              '  node [fontname="Helvetica", fontsize=11];', '  edge [color="#666666"];']
-    edges, n_const = [], 0
+    edges, constants = [], itertools.count()
     for t in order:
-        kind = _kind(t, tensor)
-        if t.grad_fn is not None:
-            head = t.grad_fn.name
-            extra = _short_params(t.grad_fn.params) if show_params else ""
-            if extra:
-                head += f"\n{extra}"
-        else:
-            head = "parameter" if t.requires_grad else "input"
+        node = t.grad_fn
+        head = "parameter" if t.requires_grad else "input"
+        if node is not None:
+            extra = _short_params(node.params) if show_params else ""
+            head = node.name + (f"\n{extra}" if extra else "")
         if id(t) in label_of:
-            head = label_of[id(t)] if t.grad_fn is None else f"{label_of[id(t)]} = {head}"
+            head = label_of[id(t)] if node is None else f"{label_of[id(t)]} = {head}"
         body = head + "\n" + _shape(t.shape) + ("\n" + _values(t) if values else "")
-        lines.append(f"  {ids[id(t)]} [label={_quote(body)}, "
-                     f"{STYLES[kind]}];")
-        if t.grad_fn is None:
-            continue
-        for x in t.grad_fn.inputs:
+        lines.append(f"  {ids[id(t)]} [label={_quote(body)}, {STYLES[_kind(t, tensor)]}];")
+        for x in node.inputs if node is not None else ():
             if isinstance(x, Tensor):
                 edges.append(f"  {ids[id(x)]} -> {ids[id(t)]};")
             elif x is not None:
-                cid = f"c{n_const}"
-                n_const += 1
+                cid = f"c{next(constants)}"
                 lines.append(f"  {cid} [label={_quote(_constant_label(x))}, {STYLES['constant']}];")
                 edges.append(f"  {cid} -> {ids[id(t)]};")
     return "\n".join(lines + edges + ["}"]) + "\n"

@@ -15,7 +15,7 @@ import operator
 
 import numpy as np
 
-from deepgrad.display import tensor_html
+from deepgrad.display import tensor_html, tensor_repr
 
 
 _default_dtype = np.dtype(np.float32)
@@ -101,16 +101,8 @@ class Tensor:
     def dtype(self) -> np.dtype:
         return self.data.dtype
 
-    def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", precision=4, threshold=20, prefix="tensor(")
-        extra = f", dtype={self.data.dtype}"
-        if self.grad_fn is not None:
-            extra += f", grad_fn=<{self.grad_fn.name}>"
-        elif self.requires_grad:
-            extra += ", requires_grad=True"
-        return f"tensor({body}{extra})"
-
-    _repr_html_ = tensor_html  # Jupyter's rich display (deepgrad/display.py)
+    __repr__ = tensor_repr  # the text a terminal shows and Jupyter's rich display: deepgrad/display.py
+    _repr_html_ = tensor_html
 
     # ----------------------------------------------------------------- autograd state
     # (requires_grad_ and register_hook, PyTorch's bookkeeping, are in torch_methods.py)

@@ -30,19 +30,13 @@ def _call(f, arrays):
 
 def numerical_jacobian(f, arrays, i, eps):
     """d f / d arrays[i] by central differences, shape out.shape + arrays[i].shape."""
-    base = [a.copy() for a in arrays]
-    out0 = _call(f, base)
-    jac = np.zeros(out0.shape + base[i].shape)
-    flat = base[i].reshape(-1)
-    for k in range(flat.size):
-        old = flat[k]
-        flat[k] = old + eps
-        plus = _call(f, base)
-        flat[k] = old - eps
-        minus = _call(f, base)
-        flat[k] = old
-        jac.reshape(out0.shape + (-1,))[..., k] = (plus - minus) / (2 * eps)
-    return jac
+    out_shape = _call(f, arrays).shape
+    jac = np.zeros(out_shape + (arrays[i].size,))
+    for k in range(arrays[i].size):  # column k: along the direction e_k of input i
+        dirs = [np.zeros_like(a) for a in arrays]
+        dirs[i].reshape(-1)[k] = 1.0
+        jac[..., k] = _directional_fd(f, arrays, dirs, eps)
+    return jac.reshape(out_shape + arrays[i].shape)
 
 
 def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):

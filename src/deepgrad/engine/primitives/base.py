@@ -131,26 +131,20 @@ def _norm_axis(axis, ndim):
     if axis is None:
         return None
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    out = []
     for a in axes:
         if not -ndim <= a < (ndim or 1):
             raise ValueError(f"axis {a} is out of bounds for a tensor of dimension {ndim}")
-        out.append(int(a) % (ndim or 1))
-    return tuple(sorted(out))
+    return tuple(sorted(int(a) % (ndim or 1) for a in axes))
 
 
 def _kept_shape(shape, axis):
     """The shape a reduction over ``axis`` has with keepdims=True."""
-    if axis is None:
-        return (1,) * len(shape)
-    return tuple(1 if i in axis else s for i, s in enumerate(shape))
+    return tuple(1 if axis is None or i in axis else s for i, s in enumerate(shape))
 
 
 def _count(shape, axis):
     """Number of elements a reduction over ``axis`` combines."""
-    if axis is None:
-        return math.prod(shape)
-    return math.prod(shape[i] for i in axis)
+    return math.prod(shape) if axis is None else math.prod(shape[i] for i in axis)
 
 
 def _sum_to_axes(shape, target):
@@ -163,9 +157,5 @@ def _sum_to_axes(shape, target):
 def _is_basic_index(index):
     """True for indices without integer arrays: they select each element at most once."""
     items = index if isinstance(index, tuple) else (index,)
-    for i in items:
-        if isinstance(i, np.ndarray) and i.dtype != bool:
-            return False
-        if isinstance(i, (list, range)):
-            return False
-    return True
+    return not any(isinstance(i, (list, range)) or (isinstance(i, np.ndarray) and i.dtype != bool)
+                   for i in items)

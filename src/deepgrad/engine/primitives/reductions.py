@@ -9,7 +9,6 @@ import builtins
 
 import numpy as np
 
-from ..tensor import Tensor
 from .base import Primitive, _count, _kept_shape, _norm_axis, linear_map
 
 # --------------------------------------------------------------------------- reductions
@@ -107,9 +106,8 @@ _logsumexp = Primitive(
     batch="reduction")
 
 
-def _reduction(prim, x, axis, keepdims, **kw):
-    ndim = x.ndim if isinstance(x, (Tensor, np.ndarray)) else np.ndim(x)
-    return prim(x, axis=_norm_axis(axis, ndim), keepdims=bool(keepdims), **kw)
+def _reduction(prim, x, axis, keepdims):
+    return prim(x, axis=_norm_axis(axis, np.ndim(x)), keepdims=bool(keepdims))
 
 
 def sum(x, axis=None, keepdims=False):
