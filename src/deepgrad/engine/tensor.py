@@ -50,10 +50,8 @@ def _as_array(data, dtype=None) -> np.ndarray:
         elif arr.dtype.kind in "iu":
             arr = arr.astype(np.int64, copy=False)
     if arr.dtype.kind not in "biuf":
-        raise TypeError(
-            f"tensor: unsupported dtype {arr.dtype} (deepgrad supports bool, integer and "
-            "floating arrays; complex and object arrays are not differentiable here)"
-        )
+        raise TypeError(f"tensor: unsupported dtype {arr.dtype} (deepgrad supports bool, integer and "
+                        "floating arrays; complex and object arrays are not differentiable here)")
     return arr
 
 

@@ -63,10 +63,9 @@ def _compare(analytic, numeric, atol, rtol, what, in_shape):
     k = np.unravel_index(np.nanargmax(np.where(np.isnan(excess), np.inf, excess)), excess.shape)
     n_in = len(in_shape)
     out_idx, in_idx = k[:len(k) - n_in], k[len(k) - n_in:]
-    raise GradcheckError(
-        f"Jacobian mismatch for {what} at input index {tuple(int(j) for j in in_idx)}, output "
-        f"index {tuple(int(j) for j in out_idx)}: analytic {analytic[k]!r} vs numeric "
-        f"{numeric[k]!r} (atol={atol}, rtol={rtol})")
+    raise GradcheckError(f"Jacobian mismatch for {what} at input index {tuple(int(j) for j in in_idx)}, output "
+                         f"index {tuple(int(j) for j in out_idx)}: analytic {analytic[k]!r} vs numeric "
+                         f"{numeric[k]!r} (atol={atol}, rtol={rtol})")
 
 
 def _float64(args):

@@ -86,9 +86,8 @@ def _check_class_target(name, logits, target):
     n, c = zs
     if t.dtype.kind == "f":
         if ts != zs:
-            raise TypeError(f"{name}: a float target is read as class probabilities of shape "
-                            f"{zs}, got shape {ts}; class labels must be integers "
-                            f"(target.astype(np.int64))")
+            raise TypeError(f"{name}: a float target is read as class probabilities of shape {zs}, got "
+                            f"shape {ts}; class labels must be integers (target.astype(np.int64))")
         return
     if t.dtype.kind not in "iu":
         raise TypeError(f"{name}: target must hold integer class labels or float probabilities, "
@@ -121,10 +120,9 @@ def _bce_fwd(z, y, reduction):
     return _reduce(losses, reduction)
 
 
-def _bce_scale(d, g, z, reduction):
-    if reduction == "mean":
-        return g / math.prod(z.shape)  # z may be a Tensor (create_graph)
-    return g
+def _per_element(g, x, reduction):
+    """Cotangent of each element's loss given the reduced loss's cotangent (x: a Tensor or not)."""
+    return g / math.prod(x.shape) if reduction == "mean" else g
 
 
 def _bce_jvp(d, dots, out, z, y, reduction):
@@ -139,8 +137,8 @@ def _bce_jvp(d, dots, out, z, y, reduction):
 # loss = max(z,0) - z y + log(1 + e^-|z|)     z_bar = (sigmoid(z) - y) loss_bar, y_bar = -z loss_bar
 bce_with_logits_prim = Primitive(
     "binary_cross_entropy_with_logits", _bce_fwd,
-    (lambda d, g, out, z, y, reduction: (d.sigmoid(z) - y) * _bce_scale(d, g, z, reduction),
-     lambda d, g, out, z, y, reduction: -z * _bce_scale(d, g, z, reduction)),
+    (lambda d, g, out, z, y, reduction: (d.sigmoid(z) - y) * _per_element(g, z, reduction),
+     lambda d, g, out, z, y, reduction: -z * _per_element(g, z, reduction)),
     _bce_jvp, batch="elementwise_loss",
 )
 
@@ -149,9 +147,8 @@ def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
     """Sigmoid + binary cross-entropy in one stable step (as PyTorch's); shapes must match."""
     _check_reduction("binary_cross_entropy_with_logits", reduction)
     if np.shape(target) != np.shape(logits):
-        raise ShapeError(f"binary_cross_entropy_with_logits: target has shape "
-                         f"{np.shape(target)} but logits have shape "
-                         f"{np.shape(logits)}; they must match (no broadcasting)")
+        raise ShapeError(f"binary_cross_entropy_with_logits: target has shape {np.shape(target)} but "
+                         f"logits have shape {np.shape(logits)}; they must match (no broadcasting)")
     return bce_with_logits_prim(logits, target, reduction=reduction)
 
 
@@ -159,13 +156,6 @@ def _mse_fwd(x, t, reduction):
     diff = x - t
     diff *= diff  # in place: one temporary instead of two
     return _reduce(diff, reduction)
-
-
-def _mse_scale(d, g, x, reduction):
-    """2 loss_bar per element (2 loss_bar / n for the mean): dl_i / dx_i = 2 (x_i - t_i)."""
-    if reduction == "mean":
-        return g * (2 / math.prod(x.shape))
-    return 2 * g
 
 
 def _mse_jvp(d, dots, out, x, t, reduction):
@@ -177,8 +167,8 @@ def _mse_jvp(d, dots, out, x, t, reduction):
 # Fused: one node instead of sub, mul and mean (a third of the W1 toy step's graph).
 mse_loss_prim = Primitive(
     "mse_loss", _mse_fwd,
-    (lambda d, g, out, x, t, reduction: (x - t) * _mse_scale(d, g, x, reduction),
-     lambda d, g, out, x, t, reduction: (t - x) * _mse_scale(d, g, x, reduction)),
+    (lambda d, g, out, x, t, reduction: (x - t) * (2 * _per_element(g, x, reduction)),
+     lambda d, g, out, x, t, reduction: (t - x) * (2 * _per_element(g, x, reduction))),
     _mse_jvp, batch="elementwise_loss",
 )
 
