@@ -57,11 +57,9 @@ class PyTreeDef:
         self.kind, self.aux, self.children = kind, aux, tuple(children)
         self.num_leaves = 1 if kind == "leaf" else sum(c.num_leaves for c in self.children)
 
-    def _key(self):
-        return (self.kind, self.aux, self.children)
-
     def __eq__(self, other):
-        return isinstance(other, PyTreeDef) and self._key() == other._key()
+        return isinstance(other, PyTreeDef) and (self.kind, self.aux, self.children) == (
+            other.kind, other.aux, other.children)
 
     def __hash__(self):
         return hash((str(self.kind), self.num_leaves))

@@ -24,8 +24,7 @@ def _to64(x):
 
 
 def _call(f, arrays):
-    out = f(*[Tensor._wrap(a) for a in arrays])
-    return _to64(out)
+    return _to64(f(*_tensors(arrays)))
 
 
 def numerical_jacobian(f, arrays, i, eps):
@@ -47,7 +46,7 @@ def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
     """
     arrays = _float64(inputs)
     for i in range(len(arrays)):
-        analytic = _to64(jacrev(f, argnums=i)(*[Tensor._wrap(a) for a in arrays]))
+        analytic = _to64(jacrev(f, argnums=i)(*_tensors(arrays)))
         numeric = numerical_jacobian(f, arrays, i, eps)
         _compare(analytic, numeric, atol, rtol, f"input {i}", arrays[i].shape)
     return True

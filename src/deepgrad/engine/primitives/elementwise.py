@@ -180,12 +180,7 @@ def where(cond, x, y):
 
 def _clip_mask(x, lo, hi):
     x = _data(x)
-    mask = np.ones(x.shape, dtype=bool)
-    if lo is not None:
-        mask &= x >= lo
-    if hi is not None:
-        mask &= x <= hi
-    return mask
+    return (True if lo is None else x >= lo) & (True if hi is None else x <= hi)
 
 
 # y = clip(x, lo, hi)          x_bar = y_bar [lo <= x <= hi]
