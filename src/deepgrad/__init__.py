@@ -51,7 +51,7 @@ _LAZY = {
     "load": ("deepgrad.train.state_file", "load"),
     "manual_seed": ("deepgrad.random", "manual_seed"),
     "to_dot": ("deepgrad.engine.dot", "to_dot"),
-    "draw": ("deepgrad.engine.dot", "draw"),
+    "draw": ("deepgrad.drawing", "draw"),
     "compile": ("deepgrad.engine.fast.compile", "compile"),
     "jit": ("deepgrad.engine.fast.jit", "jit"),
     "tree_util": ("deepgrad.tree_util", None),

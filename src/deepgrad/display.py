@@ -1,9 +1,11 @@
-"""Rich display in Jupyter: the HTML that a notebook shows for a Tensor and for a Module.
+"""Display: the text a terminal shows for a Tensor, and the HTML a notebook shows for a Tensor
+and for a Module.
 
 Jupyter calls an object's ``_repr_html_`` when it is the last expression of a cell; Tensor and
 Module each bind theirs to a function here, so the rendering lives in one place. Nothing here
 imports the rest of deepgrad (the objects are read through their public attributes), so any
-layer may hook it without an import circle. Plain ``repr`` stays the text a terminal shows.
+layer may hook it without an import circle. A Tensor's plain ``repr`` (``tensor_repr``), the text
+a terminal shows, is here too.
 """
 
 from __future__ import annotations
@@ -19,6 +21,17 @@ _CELL = 'style="text-align: left; padding: 1px 8px; border: 0;"'
 
 def _shape(shape) -> str:
     return "scalar" if tuple(shape) == () else " × ".join(str(int(s)) for s in shape)
+
+
+def tensor_repr(t) -> str:
+    """A Tensor as PyTorch prints one: ``tensor([1., 2.], dtype=float32, grad_fn=<mul>)``."""
+    body = np.array2string(t.data, separator=", ", precision=4, threshold=20, prefix="tensor(")
+    extra = f", dtype={t.data.dtype}"
+    if t.grad_fn is not None:
+        extra += f", grad_fn=<{t.grad_fn.name}>"
+    elif t.requires_grad:
+        extra += ", requires_grad=True"
+    return f"tensor({body}{extra})"
 
 
 def tensor_html(t) -> str:

@@ -370,3 +370,6 @@ SPECS = [
 # double backward and order-2 checks) and the convolution primitives (tests/cnn/conv_spec.py).
 ELSEWHERE = {"identity", "getitem_adjoint", "im2col", "col2im"}
 ROW_NAME = {"binary_cross_entropy_with_logits": "bce_with_logits"}
+# Functions composed from primitives, with no primitive of their own: their rows test the
+# composition against PyTorch and JAX like any primitive's.
+COMPOSED = {"var", "log_softmax", "gelu"}

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import deepgrad as dg
-from deepgrad.engine import dot as D
+from deepgrad import drawing as D  # render and its errors (deepgrad/drawing.py)
 
 NODE = re.compile(r'^\s*(\w+) \[label="((?:[^"\\]|\\.)*)", (.*)\];$')
 EDGE = re.compile(r"^\s*(\w+) -> (\w+);$")

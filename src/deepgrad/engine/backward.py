@@ -24,23 +24,14 @@ def _check_unmodified(node, t):
     for x in (t,) + tuple(node.inputs):
         entry = _modified.get(id(x)) if isinstance(x, Tensor) else None
         if entry is not None and entry[0] > node.seq:
-            raise RuntimeError(
-                f"backward: a tensor of shape {x.shape} needed by {node.name}'s gradient was "
-                f"modified by an in-place operation after {node.name} used it (it is now at "
-                f"version {entry[1]}); compute the in-place update after backward, or on a copy")
+            raise RuntimeError(f"backward: a tensor of shape {x.shape} needed by {node.name}'s gradient was "
+                               f"modified by an in-place operation after {node.name} used it (it is now at "
+                               f"version {entry[1]}); compute the in-place update after backward, or on a copy")
 
 
-_FREED = (
-    "Trying to backward through the graph a second time (or directly access saved tensors after "
-    "they have already been freed). Saved intermediate values of the graph are freed when you "
-    "call .backward(). Specify retain_graph=True if you need to backward through the graph a "
-    "second time."
-)
-
-
-def _order_key(t):
-    node = t.grad_fn
-    return -1 if node is None else node.seq
+_FREED = ("Trying to backward through the graph a second time (or directly access saved tensors after they "
+          "have already been freed). Saved intermediate values of the graph are freed when you call "
+          ".backward(). Specify retain_graph=True if you need to backward through the graph a second time.")
 
 
 def walk(roots, stop=(), since=-1, every_input=False):
@@ -69,7 +60,7 @@ def walk(roots, stop=(), since=-1, every_input=False):
                 seen[key] = x
                 stack.append(x)
     found = list(seen.values())
-    found.sort(key=_order_key)
+    found.sort(key=lambda t: -1 if t.grad_fn is None else t.grad_fn.seq)
     return found
 
 
@@ -87,16 +78,12 @@ def _reaching(order, targets):
 def _check_gradient(root: Tensor, gradient, create_graph):
     if gradient is None:
         if root.data.size != 1:
-            raise RuntimeError(
-                f"backward: grad can be implicitly created only for scalar outputs; this output "
-                f"has shape {root.shape}, so pass gradient= (a tensor of that shape)"
-            )
+            raise RuntimeError(f"backward: grad can be implicitly created only for scalar outputs; this "
+                               f"output has shape {root.shape}, so pass gradient= (a tensor of that shape)")
         return np.ones_like(root.data)
     g = gradient if isinstance(gradient, Tensor) else Tensor._wrap(np.asarray(gradient))
     if g.shape != root.shape:
-        raise ShapeError(
-            f"backward: gradient has shape {g.shape} but the output has shape {root.shape}"
-        )
+        raise ShapeError(f"backward: gradient has shape {g.shape} but the output has shape {root.shape}")
     if create_graph:  # the cotangent may itself be differentiated (as PyTorch records it)
         return g if g.dtype == root.dtype else g.astype(root.dtype)
     return g.data.astype(root.dtype, copy=False)
@@ -274,10 +261,8 @@ def backward(root: Tensor, gradient=None, retain_graph=None, create_graph=False)
     As PyTorch, ``retain_graph`` defaults to ``create_graph``.
     """
     if not root.requires_grad:
-        raise RuntimeError(
-            "backward: element 0 of tensors does not require grad and does not have a grad_fn "
-            "(did you forget requires_grad=True, or compute it under no_grad()?)"
-        )
+        raise RuntimeError("backward: element 0 of tensors does not require grad and does not have a grad_fn "
+                           "(did you forget requires_grad=True, or compute it under no_grad()?)")
     g = _check_gradient(root, gradient, create_graph)
     if retain_graph is None:
         retain_graph = create_graph

@@ -17,87 +17,40 @@ from .tensor import Tensor, _index_data
 from .torch_methods import TorchMethods
 
 
+def _binary(prim):
+    """``a op b`` and its reflected ``b op a`` (for ``2 * x``) as two methods calling ``prim``."""
+    return (lambda self, other: prim(self, other)), (lambda self, other: prim(other, self))
+
+
+def _unary(prim):
+    """``x.exp()``, ``-x``: a method calling ``prim`` on the tensor."""
+    return lambda self: prim(self)
+
+
 class Operators:
     """The computing half of Tensor's interface (see the module docstring)."""
 
-    def __add__(self, other):
-        return P.add(self, other)
-
-    def __radd__(self, other):
-        return P.add(other, self)
-
-    def __sub__(self, other):
-        return P.sub(self, other)
-
-    def __rsub__(self, other):
-        return P.sub(other, self)
-
-    def __mul__(self, other):
-        return P.mul(self, other)
-
-    def __rmul__(self, other):
-        return P.mul(other, self)
-
-    def __truediv__(self, other):
-        return P.div(self, other)
-
-    def __rtruediv__(self, other):
-        return P.div(other, self)
-
-    def __pow__(self, other):
-        return P.pow(self, other)
-
-    def __rpow__(self, other):
-        return P.pow(other, self)
-
-    def __matmul__(self, other):
-        return P.matmul(self, other)
-
-    def __rmatmul__(self, other):
-        return P.matmul(other, self)
-
-    def __neg__(self):
-        return P.neg(self)
+    __add__, __radd__ = _binary(P.add)
+    __sub__, __rsub__ = _binary(P.sub)
+    __mul__, __rmul__ = _binary(P.mul)
+    __truediv__, __rtruediv__ = _binary(P.div)
+    __pow__, __rpow__ = _binary(P.pow)
+    __matmul__, __rmatmul__ = _binary(P.matmul)
+    __neg__, __abs__ = _unary(P.neg), _unary(P.abs)
+    exp, log, sqrt, abs = _unary(P.exp), _unary(P.log), _unary(P.sqrt), _unary(P.abs)
+    relu, sigmoid, tanh = _unary(P.relu), _unary(P.sigmoid), _unary(P.tanh)
+    T = property(_unary(P.transpose))
 
     def __pos__(self):
         return self
 
-    def __abs__(self):
-        return P.abs(self)
-
     def __getitem__(self, index):
         return P.getitem(self, index=_index_data(index))
-
-    # ----------------------------------------------------------------- methods
-    @property
-    def T(self):
-        return P.transpose(self)
 
     def reshape(self, *shape):
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = shape[0]
         return P.reshape(self, shape=tuple(shape))
-
-    def exp(self):
-        return P.exp(self)
-
-    def log(self):
-        return P.log(self)
-
-    def sqrt(self):
-        return P.sqrt(self)
-
-    def abs(self):
-        return P.abs(self)
-
-    def relu(self):
-        return P.relu(self)
-
-    def sigmoid(self):
-        return P.sigmoid(self)
-
-    def tanh(self):
-        return P.tanh(self)
 
     def clip(self, lo=None, hi=None):
         return P.clip(self, lo=lo, hi=hi)

@@ -24,25 +24,28 @@ def register_pytree_node(cls, flatten, unflatten):
     _registry[cls] = (flatten, unflatten)
 
 
-def _is_namedtuple(x) -> bool:
-    return isinstance(x, tuple) and hasattr(type(x), "_fields")
+# The built-in containers are registered like a user's: None is a container with no children.
+register_pytree_node(tuple, lambda x: (x, None), lambda _, children: tuple(children))
+register_pytree_node(list, lambda x: (x, None), lambda _, children: list(children))
+register_pytree_node(dict, lambda x: (list(x.values()), tuple(x)),
+                     lambda keys, children: dict(zip(keys, children)))
+register_pytree_node(type(None), lambda x: ((), None), lambda _, children: None)
 
 
-def _children(x):
-    """``(kind, aux, children)`` for a container, or None for a leaf."""
-    if x is None:
-        return "none", None, []
-    if type(x) in _registry:
-        children, aux = _registry[type(x)][0](x)
-        return type(x), aux, list(children)
-    if _is_namedtuple(x):
-        return "namedtuple", type(x), list(x)
+def _container(x):
+    """The registered container type of ``x``, or None for a leaf.
+
+    A tuple or list subclass is registered when first seen (a namedtuple is rebuilt from its
+    fields, another subclass from the list of its items); a dict subclass is read as a dict.
+    """
+    kind = type(x)
+    if kind in _registry:
+        return kind
     if isinstance(x, (tuple, list)):
-        return type(x), None, list(x)
-    if isinstance(x, dict):
-        keys = list(x)
-        return dict, tuple(keys), [x[k] for k in keys]
-    return None
+        rebuild = (lambda items: kind(*items)) if hasattr(kind, "_fields") else kind
+        register_pytree_node(kind, lambda t: (t, None), lambda _, items: rebuild(items))
+        return kind
+    return dict if isinstance(x, dict) else None
 
 
 class PyTreeDef:
@@ -50,15 +53,13 @@ class PyTreeDef:
 
     __slots__ = ("kind", "aux", "children", "num_leaves")
 
-    def __init__(self, kind, aux, children):
+    def __init__(self, kind, aux=None, children=()):
         self.kind, self.aux, self.children = kind, aux, tuple(children)
         self.num_leaves = 1 if kind == "leaf" else sum(c.num_leaves for c in self.children)
 
-    def _key(self):
-        return (self.kind, self.aux, self.children)
-
     def __eq__(self, other):
-        return isinstance(other, PyTreeDef) and self._key() == other._key()
+        return isinstance(other, PyTreeDef) and (self.kind, self.aux, self.children) == (
+            other.kind, other.aux, other.children)
 
     def __hash__(self):
         return hash((str(self.kind), self.num_leaves))
@@ -73,33 +74,17 @@ class PyTreeDef:
     def _build(self, it):
         if self.kind == "leaf":
             return next(it)
-        items = [c._build(it) for c in self.children]
-        if self.kind == "none":
-            return None
-        if self.kind == "namedtuple":
-            return self.aux(*items)
-        if self.kind is dict:
-            return dict(zip(self.aux, items))
-        if self.kind in (list, tuple):
-            return self.kind(items)
-        if self.kind in _registry:
-            return _registry[self.kind][1](self.aux, items)
-        return self.kind(items)  # a tuple or list subclass
+        return _registry[self.kind][1](self.aux, [c._build(it) for c in self.children])
 
     def __repr__(self):
         if self.kind == "leaf":
             return "*"
-        if self.kind == "none":
-            return "None"
-        inner = ", ".join(repr(c) for c in self.children)
         if self.kind is dict:
             return "{" + ", ".join(f"{k!r}: {c!r}" for k, c in zip(self.aux, self.children)) + "}"
-        name = self.aux.__name__ if self.kind == "namedtuple" else getattr(
-            self.kind, "__name__", str(self.kind))
-        return f"{name}({inner})"
+        return f"{self.kind.__name__}({', '.join(repr(c) for c in self.children)})"
 
 
-_LEAF = PyTreeDef("leaf", None, ())
+_LEAF = PyTreeDef("leaf")
 
 
 def tree_flatten(tree, is_leaf=None):
@@ -110,14 +95,11 @@ def tree_flatten(tree, is_leaf=None):
     leaves = []
 
     def walk(x):
-        if is_leaf is not None and is_leaf(x):
+        kind = None if is_leaf is not None and is_leaf(x) else _container(x)
+        if kind is None:
             leaves.append(x)
             return _LEAF
-        found = _children(x)
-        if found is None:
-            leaves.append(x)
-            return _LEAF
-        kind, aux, children = found
+        children, aux = _registry[kind][0](x)
         return PyTreeDef(kind, aux, [walk(c) for c in children])
 
     treedef = walk(tree)
@@ -158,15 +140,15 @@ def _leaves_like(treedef, tree, what):
         if df.kind == "leaf":
             out.append(x)
             return
-        found = _children(x)
-        kind = None if found is None else found[0]
-        same = kind == df.kind and (kind is not dict or set(found[1]) == set(df.aux)) and (
-            kind is dict or len(found[2]) == len(df.children))
-        if not same:
+        kind = _container(x)
+        children, keys = _registry[kind][0](x) if kind is not None else ((), None)
+        if kind is not df.kind or len(children) != len(df.children) or (
+                kind is dict and set(keys) != set(df.aux)):
             raise ValueError(f"{what} does not have the first tree's structure {treedef}: "
                              f"found {tree_structure(tree)}")
-        items = [x[k] for k in df.aux] if kind is dict else found[2]
-        for c, item in zip(df.children, items):
+        if kind is dict:
+            children = [x[k] for k in df.aux]
+        for c, item in zip(df.children, children):
             walk(c, item)
 
     walk(treedef, tree)

@@ -15,7 +15,7 @@ import operator
 
 import numpy as np
 
-from deepgrad.display import tensor_html
+from deepgrad.display import tensor_html, tensor_repr
 
 
 _default_dtype = np.dtype(np.float32)
@@ -43,23 +43,15 @@ def _as_array(data, dtype=None) -> np.ndarray:
     """
     if isinstance(data, Tensor):
         data = data.data
-    if dtype is not None:
-        arr = np.asarray(data, dtype=dtype)
-    elif isinstance(data, np.ndarray):
-        arr = data
-    elif isinstance(data, np.generic):
-        arr = np.asarray(data)
-    else:
-        arr = np.asarray(data)
+    arr = np.asarray(data, dtype=dtype)
+    if dtype is None and not isinstance(data, (np.ndarray, np.generic)):  # Python numbers, lists
         if arr.dtype.kind == "f":
             arr = arr.astype(_default_dtype, copy=False)
         elif arr.dtype.kind in "iu":
             arr = arr.astype(np.int64, copy=False)
     if arr.dtype.kind not in "biuf":
-        raise TypeError(
-            f"tensor: unsupported dtype {arr.dtype} (deepgrad supports bool, integer and "
-            "floating arrays; complex and object arrays are not differentiable here)"
-        )
+        raise TypeError(f"tensor: unsupported dtype {arr.dtype} (deepgrad supports bool, integer and "
+                        "floating arrays; complex and object arrays are not differentiable here)")
     return arr
 
 
@@ -78,10 +70,7 @@ class Tensor:
 
     def __init__(self, data, dtype=None, requires_grad: bool = False):
         self.data = _as_array(data, dtype)
-        self._grad = None
-        self.grad_fn = None
-        self.tangents = None
-        self._hooks = None
+        self._grad = self.grad_fn = self.tangents = self._hooks = None
         self.requires_grad = False
         self.reverse_level = 0
         if requires_grad:
@@ -92,10 +81,7 @@ class Tensor:
         """Fast constructor for an ndarray we already own (the hot path of ``apply``)."""
         t = object.__new__(cls)
         t.data = data
-        t._grad = None
-        t.grad_fn = None
-        t.tangents = None
-        t._hooks = None
+        t._grad = t.grad_fn = t.tangents = t._hooks = None
         t.requires_grad = False
         t.reverse_level = 0
         return t
@@ -113,44 +99,14 @@ class Tensor:
     def dtype(self) -> np.dtype:
         return self.data.dtype
 
-    def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", precision=4, threshold=20, prefix="tensor(")
-        extra = f", dtype={self.data.dtype}"
-        if self.grad_fn is not None:
-            extra += f", grad_fn=<{self.grad_fn.name}>"
-        elif self.requires_grad:
-            extra += ", requires_grad=True"
-        return f"tensor({body}{extra})"
-
-    _repr_html_ = tensor_html  # Jupyter's rich display (deepgrad/display.py)
+    __repr__ = tensor_repr  # the text a terminal shows and Jupyter's rich display: deepgrad/display.py
+    _repr_html_ = tensor_html
 
     # ----------------------------------------------------------------- autograd state
-    def requires_grad_(self, flag: bool = True) -> Tensor:
-        """Mark a leaf as needing gradients (as ``torch.Tensor.requires_grad_``)."""
-        if flag and self.data.dtype.kind not in "f":
-            raise TypeError(
-                f"requires_grad: only floating tensors can require gradients, got dtype "
-                f"{self.data.dtype}"
-            )
-        if not flag and self.grad_fn is not None:
-            raise RuntimeError(
-                "requires_grad_(False): this tensor is not a leaf; use .detach() instead"
-            )
-        self.requires_grad = bool(flag)
-        return self
-
+    # (requires_grad_ and register_hook, PyTorch's bookkeeping, are in torch_methods.py)
     def detach(self) -> Tensor:
         """A new leaf sharing this tensor's data, cut off from the graph (and from tangents)."""
         return Tensor._wrap(self.data)
-
-    def register_hook(self, fn) -> None:
-        """Call ``fn(grad)`` when this tensor's gradient is computed; a returned Tensor replaces it."""
-        if not self.requires_grad:
-            raise RuntimeError("register_hook: cannot register a hook on a tensor that does not "
-                               "require grad")
-        if self._hooks is None:
-            self._hooks = []
-        self._hooks.append(fn)
 
     # Comparisons are not differentiable: they return bool tensors outside the graph.
     def _compare(op):

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .primitives import concatenate, reshape
 from .tensor import Tensor
+from .transforms import jacrev, jvp, vjp
 
 
 class GradcheckError(AssertionError):
@@ -22,25 +24,18 @@ def _to64(x):
 
 
 def _call(f, arrays):
-    out = f(*[Tensor._wrap(a) for a in arrays])
-    return _to64(out)
+    return _to64(f(*_tensors(arrays)))
 
 
 def numerical_jacobian(f, arrays, i, eps):
     """d f / d arrays[i] by central differences, shape out.shape + arrays[i].shape."""
-    base = [a.copy() for a in arrays]
-    out0 = _call(f, base)
-    jac = np.zeros(out0.shape + base[i].shape)
-    flat = base[i].reshape(-1)
-    for k in range(flat.size):
-        old = flat[k]
-        flat[k] = old + eps
-        plus = _call(f, base)
-        flat[k] = old - eps
-        minus = _call(f, base)
-        flat[k] = old
-        jac.reshape(out0.shape + (-1,))[..., k] = (plus - minus) / (2 * eps)
-    return jac
+    out_shape = _call(f, arrays).shape
+    jac = np.zeros(out_shape + (arrays[i].size,))
+    for k in range(arrays[i].size):  # column k: along the direction e_k of input i
+        dirs = [np.zeros_like(a) for a in arrays]
+        dirs[i].reshape(-1)[k] = 1.0
+        jac[..., k] = _directional_fd(f, arrays, dirs, eps)
+    return jac.reshape(out_shape + arrays[i].shape)
 
 
 def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
@@ -49,13 +44,9 @@ def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
     ``inputs`` is a tuple of arrays/Tensors (cast to float64). Returns True, or raises
     ``GradcheckError`` naming the input, the index, and the analytic and numeric values.
     """
-    from .transforms import jacrev
-
-    if not isinstance(inputs, (tuple, list)):
-        inputs = (inputs,)
-    arrays = [_to64(x) for x in inputs]
+    arrays = _float64(inputs)
     for i in range(len(arrays)):
-        analytic = _to64(jacrev(f, argnums=i)(*[Tensor._wrap(a) for a in arrays]))
+        analytic = _to64(jacrev(f, argnums=i)(*_tensors(arrays)))
         numeric = numerical_jacobian(f, arrays, i, eps)
         _compare(analytic, numeric, atol, rtol, f"input {i}", arrays[i].shape)
     return True
@@ -71,10 +62,18 @@ def _compare(analytic, numeric, atol, rtol, what, in_shape):
     k = np.unravel_index(np.nanargmax(np.where(np.isnan(excess), np.inf, excess)), excess.shape)
     n_in = len(in_shape)
     out_idx, in_idx = k[:len(k) - n_in], k[len(k) - n_in:]
-    raise GradcheckError(
-        f"Jacobian mismatch for {what} at input index {tuple(int(j) for j in in_idx)}, output "
-        f"index {tuple(int(j) for j in out_idx)}: analytic {analytic[k]!r} vs numeric "
-        f"{numeric[k]!r} (atol={atol}, rtol={rtol})")
+    raise GradcheckError(f"Jacobian mismatch for {what} at input index {tuple(int(j) for j in in_idx)}, output "
+                         f"index {tuple(int(j) for j in out_idx)}: analytic {analytic[k]!r} vs numeric "
+                         f"{numeric[k]!r} (atol={atol}, rtol={rtol})")
+
+
+def _float64(args):
+    """The arguments (one, or a tuple/list) as a list of float64 arrays."""
+    return [_to64(a) for a in (args if isinstance(args, (tuple, list)) else (args,))]
+
+
+def _tensors(arrays):
+    return [Tensor._wrap(a) for a in arrays]
 
 
 def _random_like(rng, arrays):
@@ -87,66 +86,56 @@ def _directional_fd(f, arrays, dirs, eps):
     return (plus - minus) / (2 * eps)
 
 
+def _forward(f, arrays, v):
+    """J v by our forward mode."""
+    return _to64(jvp(f, _tensors(arrays), _tensors(v))[1])
+
+
+def _reverse(f, arrays, u, v):
+    """<J^T u, v> by our reverse mode."""
+    _, vjp_fn = vjp(f, *_tensors(arrays))
+    return sum(float(np.sum(_to64(x_bar) * d)) for x_bar, d in zip(vjp_fn(Tensor._wrap(u)), v))
+
+
 def check_grads(f, args, order=2, modes=("fwd", "rev"), eps=1e-6, atol=1e-5, rtol=1e-4, seed=0):
     """Check ``f``'s JVP ("fwd") and VJP ("rev") against finite differences, up to ``order``.
 
     Order 1 checks J v (forward) and <u, J v> via J^T u (reverse) along random directions;
     order k checks the derivative functions themselves, recursively, as HIPS autograd does.
     """
-    from .transforms import jvp, vjp
-
     rng = np.random.default_rng(seed)
-    arrays = [_to64(a) for a in (args if isinstance(args, (tuple, list)) else (args,))]
+    arrays = _float64(args)
+    n = len(arrays)
     if order < 1:
         return True
     v = _random_like(rng, arrays)
     numeric = _directional_fd(f, arrays, v, eps)
     if "fwd" in modes:
-        _, t_out = jvp(f, [Tensor._wrap(a) for a in arrays], [Tensor._wrap(d) for d in v])
-        _compare(_to64(t_out), numeric, atol, rtol, "forward mode (J v)", ())
+        _compare(_forward(f, arrays, v), numeric, atol, rtol, "forward mode (J v)", ())
         if order > 1:
             def f_jvp(*xs_and_vs):
-                n = len(arrays)
                 return jvp(f, list(xs_and_vs[:n]), list(xs_and_vs[n:]))[1]
             check_grads(f_jvp, arrays + v, order - 1, modes, eps, atol, rtol, seed + 1)
     if "rev" in modes:
-        out0 = _call(f, arrays)
-        u = rng.standard_normal(out0.shape)
-        _, fn = vjp(f, *[Tensor._wrap(a) for a in arrays])
-        x_bars = fn(Tensor._wrap(u))
-        analytic = sum(float(np.sum(_to64(xb) * d)) for xb, d in zip(x_bars, v))
-        _compare(np.array(analytic), np.array(float(np.sum(u * numeric))), atol, rtol,
-                 "reverse mode (<J^T u, v>)", ())
+        u = rng.standard_normal(numeric.shape)
+        _compare(np.array(_reverse(f, arrays, u, v)), np.array(float(np.sum(u * numeric))), atol,
+                 rtol, "reverse mode (<J^T u, v>)", ())
         if order > 1:
-            def f_vjp(*xs_and_u):
-                n = len(arrays)
-                _, fn2 = vjp(f, *xs_and_u[:n])
-                bars = fn2(xs_and_u[n])
-                return _sum_flat(bars)
+            def f_vjp(*xs_and_u):  # the VJP's outputs as one flat vector
+                x_bars = vjp(f, *xs_and_u[:n])[1](xs_and_u[n])
+                return concatenate([reshape(x_bar, (-1,)) for x_bar in x_bars])
             check_grads(f_vjp, arrays + [u], order - 1, modes, eps, atol, rtol, seed + 1)
     return True
 
 
-def _sum_flat(tensors):
-    """Concatenate flattened tensors into one vector (keeps the graph)."""
-    from .primitives import concatenate, reshape
-
-    return concatenate([reshape(t, (-1,)) for t in tensors])
-
-
 def check_adjoint(f, args, rtol=1e-10, atol=1e-12, seed=0):
     """<u, J v> from our JVP equals <J^T u, v> from our VJP, to round-off (no differences)."""
-    from .transforms import jvp, vjp
-
     rng = np.random.default_rng(seed)
-    arrays = [_to64(a) for a in (args if isinstance(args, (tuple, list)) else (args,))]
+    arrays = _float64(args)
     v = _random_like(rng, arrays)
-    out, t_out = jvp(f, [Tensor._wrap(a) for a in arrays], [Tensor._wrap(d) for d in v])
-    u = rng.standard_normal(np.shape(out))
-    _, fn = vjp(f, *[Tensor._wrap(a) for a in arrays])
-    x_bars = fn(Tensor._wrap(u))
-    lhs = float(np.sum(u * _to64(t_out)))
-    rhs = sum(float(np.sum(_to64(xb) * d)) for xb, d in zip(x_bars, v))
+    j_v = _forward(f, arrays, v)
+    u = rng.standard_normal(j_v.shape)
+    lhs, rhs = float(np.sum(u * j_v)), _reverse(f, arrays, u, v)
     if not np.isclose(lhs, rhs, rtol=rtol, atol=atol):
         raise GradcheckError(f"adjoint identity fails: <u, J v> = {lhs!r} but <J^T u, v> = {rhs!r}")
     return True

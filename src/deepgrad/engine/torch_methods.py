@@ -1,7 +1,8 @@
 """Tensor's PyTorch-named methods (``size``, ``view``, ``permute``, ``to``, ``max(dim)``...).
 
-Also PyTorch's bookkeeping on a tensor: the checked ``.grad`` setter, ``_version``, the
-conversions (``item``, ``numpy``, ``float(t)``) and the in-place operators (``p -= lr * g``).
+Also PyTorch's bookkeeping on a tensor: the checked ``.grad`` setter, ``requires_grad_``,
+``register_hook``, ``_version``, the conversions (``item``, ``numpy``, ``float(t)``) and the
+in-place operators (``p -= lr * g``).
 
 torch's names and keywords, each meaning what it means in torch (docs/coming-from-pytorch.md
 lists the deliberate differences). Reductions take NumPy's axis=/keepdims= or torch's
@@ -40,6 +41,29 @@ class TorchMethods:
                 raise ShapeError(f"grad: assigned grad has shape {value.shape} but the "
                                        f"tensor has shape {self.shape}")
         self._grad = value
+
+    def requires_grad_(self, flag: bool = True) -> Tensor:
+        """Mark a leaf as needing gradients (as ``torch.Tensor.requires_grad_``)."""
+        if flag and self.data.dtype.kind not in "f":
+            raise TypeError(
+                f"requires_grad: only floating tensors can require gradients, got dtype "
+                f"{self.data.dtype}"
+            )
+        if not flag and self.grad_fn is not None:
+            raise RuntimeError(
+                "requires_grad_(False): this tensor is not a leaf; use .detach() instead"
+            )
+        self.requires_grad = bool(flag)
+        return self
+
+    def register_hook(self, fn) -> None:
+        """Call ``fn(grad)`` when this tensor's gradient is computed; a returned Tensor replaces it."""
+        if not self.requires_grad:
+            raise RuntimeError("register_hook: cannot register a hook on a tensor that does not "
+                               "require grad")
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(fn)
 
     @property
     def _version(self) -> int:

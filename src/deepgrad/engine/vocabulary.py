@@ -20,7 +20,7 @@ from . import conv
 from . import primitives as P
 from .primitives.base import _count, _sum_to_axes
 from .primitives.elementwise import _pow_da_fwd, _pow_dp_fwd
-from .primitives.reductions import _log_softmax_fwd, _softmax_fwd
+from .primitives.reductions import _softmax_fwd
 from .primitives.shape import _getitem_adjoint_fwd
 
 # On arrays, ndarray methods where NumPy has them: they skip the dispatch layer of the np.*
@@ -47,11 +47,15 @@ def _sum_to(x, shape):
     return x.sum(axis=axes, keepdims=True).reshape(shape) if axes else x.reshape(shape)
 
 
+def _keywords(prim, *names):
+    """``prim`` called as the rules call a word, its parameters in order: ``d.getitem(g, index)``."""
+    return lambda x, *params: prim(x, **dict(zip(names, params)))
+
+
 _TABLE = {
     # name            on arrays (first-order backward)                  on Tensors (recorded)
     "exp":            (np.exp,                                           P.exp),
     "log":            (np.log,                                           P.log),
-    "sqrt":           (np.sqrt,                                          P.sqrt),
     "sin":            (np.sin,                                           P.sin),
     "cos":            (np.cos,                                           P.cos),
     "sign":           (np.sign,                                          P.sign),
@@ -73,25 +77,14 @@ _TABLE = {
     "broadcast_to":   (_broadcast_to,                                    P.broadcast_to),
     "sum_to":         (_sum_to,                                          P.sum_to),
     "softmax":        (lambda x, axis=-1: _softmax_fwd(x, axis),         P.softmax),
-    "log_softmax":    (lambda x, axis=-1: _log_softmax_fwd(x, axis),     P.log_softmax),
     "linear":         (lambda x, w: np.matmul(x, w.T),                   P.linear),
-    "getitem":        (lambda x, index: x[index],
-                       lambda x, index: P.getitem(x, index=index)),
+    "getitem":        (lambda x, index: x[index],                        _keywords(P.getitem, "index")),
     "getitem_adjoint": (_getitem_adjoint_fwd,
-                        lambda g, index, shape: P._getitem_adjoint(g, index=index,
-                                                                   shape=tuple(shape))),
-    "pad":            (np.pad,                                           P.pad),
-    "concatenate":    (lambda xs, axis=0: np.concatenate(xs, axis),      P.concatenate),
-    "stack":          (lambda xs, axis=0: np.stack(xs, axis),            P.stack),
+                        _keywords(P._getitem_adjoint, "index", "shape")),
     "im2col":         (conv._im2col_fwd,
-                       lambda x, kernel, stride, dilation, padding, fill: conv._im2col(
-                           x, kernel=kernel, stride=stride, dilation=dilation, padding=padding,
-                           fill=fill)),
-    "col2im":         (lambda c, shape, kernel, stride, dilation, padding: conv._col2im_fwd(
-                           c, tuple(shape), kernel, stride, dilation, padding),
-                       lambda c, shape, kernel, stride, dilation, padding: conv._col2im(
-                           c, shape=tuple(shape), kernel=kernel, stride=stride,
-                           dilation=dilation, padding=padding)),
+                       _keywords(conv._im2col, "kernel", "stride", "dilation", "padding", "fill")),
+    "col2im":         (conv._col2im_fwd,
+                       _keywords(conv._col2im, "shape", "kernel", "stride", "dilation", "padding")),
 }
 
 ARRAY_OPS = SimpleNamespace(**{name: on_arrays for name, (on_arrays, _) in _TABLE.items()})

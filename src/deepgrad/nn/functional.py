@@ -228,8 +228,8 @@ def _cross_entropy_rows(input, target, weight, ignore_index, reduction, label_sm
     plain = w is None and label_smoothing == 0.0
     with validation():  # read on the data, so deepgrad.compile traces it as a check
         ignored = not probabilities and bool(np.any(t == ignore_index))
-    if plain and not ignored:
-        return cross_entropy_prim(input, target, reduction=reduction)  # fused, validated above
+    if plain and not ignored and not probabilities:  # labels: the fused primitive
+        return cross_entropy_prim(input, target, reduction=reduction)  # validated above
     log_p = dg.log_softmax(input, axis=-1)
     if probabilities:  # a Tensor target keeps its graph: it gets a gradient, as in torch
         q = target if isinstance(target, Tensor) else t

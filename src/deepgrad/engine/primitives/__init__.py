@@ -5,7 +5,7 @@
 ``engine/conv.py``. Adding a primitive touches one of these files.
 """
 
-from .base import Primitive, elementwise, linear_map, registry  # noqa: F401
+from .base import Primitive, elementwise, linear_map, pointwise, registry  # noqa: F401
 from .elementwise import (  # noqa: F401
     _astype, _clip, _leaky_relu, _where, abs, add, astype, clip, cos, div, erf, exp, gelu,
     identity, leaky_relu, log, maximum, minimum, mul, neg, pow, pow_da, pow_dp, relu, sigmoid, sign, sin,
@@ -17,7 +17,7 @@ from .losses import (  # noqa: F401
     mse_loss, mse_loss_prim,
 )
 from .reductions import (  # noqa: F401
-    _log_softmax, _logsumexp, _max, _mean, _min, _softmax, _sum, _var, log_softmax, logsumexp,
+    _logsumexp, _max, _mean, _min, _softmax, _sum, log_softmax, logsumexp,
     max, mean, min, softmax, sum, var,
 )
 from .shape import (  # noqa: F401

@@ -87,19 +87,23 @@ def _sum_dots(terms):
     return total
 
 
-def elementwise(name, forward, *partials):
-    """An elementwise primitive from its partial derivatives ``p_i(d, y, *xs) = dy/dx_i``.
+def pointwise(name, forward, vjps, **declared):
+    """An elementwise primitive from VJP rules that scale y_bar pointwise (x_bar_i = y_bar dy/dx_i).
 
-    Both rules follow from the partials: x_bar_i = y_bar * p_i and y_dot = sum_i p_i * x_dot_i.
+    The JVP is the same rules applied to the tangents, y_dot = sum_i vjp_i(x_dot_i): the Jacobian
+    of an elementwise map is diagonal, so it is its own transpose. Other keywords are Primitive's.
     """
-    vjps = tuple(
-        (lambda p: lambda d, g, y, *xs, **kw: g * p(d, y, *xs, **kw))(p) for p in partials
-    )
+    def jvp(d, dots, y, *xs, **params):
+        return _sum_dots(rule(d, t, y, *xs, **params) for rule, t in zip(vjps, dots) if t is not None)
 
-    def jvp(d, dots, y, *xs, **kw):
-        return _sum_dots(p(d, y, *xs, **kw) * t for p, t in zip(partials, dots) if t is not None)
+    return Primitive(name, forward, vjps, jvp, batch="elementwise", **declared)
 
-    return Primitive(name, forward, vjps, jvp, batch="elementwise")
+
+def elementwise(name, forward, *partials):
+    """An elementwise primitive from its partial derivatives ``p_i(d, y, *xs) = dy/dx_i``:
+    x_bar_i = y_bar * p_i, and so (``pointwise``) y_dot = sum_i p_i * x_dot_i."""
+    return pointwise(name, forward, tuple(
+        (lambda p: lambda d, g, y, *xs, **kw: g * p(d, y, *xs, **kw))(p) for p in partials))
 
 
 def linear_map(name, forward, vjps, **declared):
@@ -127,26 +131,20 @@ def _norm_axis(axis, ndim):
     if axis is None:
         return None
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    out = []
     for a in axes:
         if not -ndim <= a < (ndim or 1):
             raise ValueError(f"axis {a} is out of bounds for a tensor of dimension {ndim}")
-        out.append(int(a) % (ndim or 1))
-    return tuple(sorted(out))
+    return tuple(sorted(int(a) % (ndim or 1) for a in axes))
 
 
 def _kept_shape(shape, axis):
     """The shape a reduction over ``axis`` has with keepdims=True."""
-    if axis is None:
-        return (1,) * len(shape)
-    return tuple(1 if i in axis else s for i, s in enumerate(shape))
+    return tuple(1 if axis is None or i in axis else s for i, s in enumerate(shape))
 
 
 def _count(shape, axis):
     """Number of elements a reduction over ``axis`` combines."""
-    if axis is None:
-        return math.prod(shape)
-    return math.prod(shape[i] for i in axis)
+    return math.prod(shape) if axis is None else math.prod(shape[i] for i in axis)
 
 
 def _sum_to_axes(shape, target):
@@ -159,9 +157,5 @@ def _sum_to_axes(shape, target):
 def _is_basic_index(index):
     """True for indices without integer arrays: they select each element at most once."""
     items = index if isinstance(index, tuple) else (index,)
-    for i in items:
-        if isinstance(i, np.ndarray) and i.dtype != bool:
-            return False
-        if isinstance(i, (list, range)):
-            return False
-    return True
+    return not any(isinstance(i, (list, range)) or (isinstance(i, np.ndarray) and i.dtype != bool)
+                   for i in items)

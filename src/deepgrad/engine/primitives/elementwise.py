@@ -11,24 +11,15 @@ import math
 import numpy as np
 import scipy.special
 
-from .base import Primitive, _data, _sum_dots, elementwise, linear_map
+from .base import Primitive, _data, elementwise, linear_map, pointwise
 
 # --------------------------------------------------------------------------- arithmetic
 
 # y = a + b          y_dot = a_dot + b_dot          a_bar = y_bar, b_bar = y_bar
-add = Primitive(
-    "add", np.add,
-    (lambda d, g, y, a, b: g, lambda d, g, y, a, b: g),
-    lambda d, dots, y, a, b: _sum_dots(dots), batch="elementwise",
-)
+add = pointwise("add", np.add, (lambda d, g, y, a, b: g, lambda d, g, y, a, b: g))
 
 # y = a - b          y_dot = a_dot - b_dot          a_bar = y_bar, b_bar = -y_bar
-sub = Primitive(
-    "sub", np.subtract,
-    (lambda d, g, y, a, b: g, lambda d, g, y, a, b: -g),
-    lambda d, dots, y, a, b: dots[0] if dots[1] is None else (
-        -dots[1] if dots[0] is None else dots[0] - dots[1]), batch="elementwise",
-)
+sub = pointwise("sub", np.subtract, (lambda d, g, y, a, b: g, lambda d, g, y, a, b: -g))
 
 # y = -x             y_dot = -x_dot                 x_bar = -y_bar
 neg = linear_map("neg", np.negative, (lambda d, g, y, x: -g,), batch="elementwise")
@@ -37,13 +28,7 @@ neg = linear_map("neg", np.negative, (lambda d, g, y, x: -g,), batch="elementwis
 mul = elementwise("mul", np.multiply, lambda d, y, a, b: b, lambda d, y, a, b: a)
 
 # y = a / b          y_dot = a_dot / b - y b_dot / b      a_bar = y_bar / b, b_bar = -y_bar y / b
-div = Primitive(
-    "div", np.divide,
-    (lambda d, g, y, a, b: g / b, lambda d, g, y, a, b: -g * y / b),
-    lambda d, dots, y, a, b: _sum_dots(
-        (dots[0] / b if dots[0] is not None else None,
-         -y * dots[1] / b if dots[1] is not None else None)), batch="elementwise",
-)
+div = pointwise("div", np.divide, (lambda d, g, y, a, b: g / b, lambda d, g, y, a, b: -g * y / b))
 
 # pow's two partial derivatives are primitives of their own, so that their derivatives (pow's
 # second derivatives) can take the exact limits at a = 0 too, where the formulas meet 0 * inf.
@@ -92,21 +77,17 @@ pow = elementwise("pow", np.power, lambda d, y, a, p: d.pow_da(a, p),
 exp = elementwise("exp", np.exp, lambda d, y, x: y)
 
 # y = log(x)         y_dot = x_dot / x              x_bar = y_bar / x
-log = Primitive("log", np.log, (lambda d, g, y, x: g / x,), lambda d, dots, y, x: dots[0] / x, batch="elementwise")
+log = pointwise("log", np.log, (lambda d, g, y, x: g / x,))
 
 # y = sqrt(x)        y_dot = x_dot / (2 y)          x_bar = y_bar / (2 y)
-sqrt = Primitive(
-    "sqrt", np.sqrt, (lambda d, g, y, x: g / (2 * y),), lambda d, dots, y, x: dots[0] / (2 * y),
-    batch="elementwise")
+sqrt = pointwise("sqrt", np.sqrt, (lambda d, g, y, x: g / (2 * y),))
 
 # y = |x|            dy/dx = sign(x)
 # NOTE: abs'(0) = 0 (sign(0) = 0), the subgradient PyTorch and JAX return.
 abs = elementwise("abs", np.abs, lambda d, y, x: d.sign(x))
 
 # y = sign(x)        dy/dx = 0 (almost everywhere; 0 at the jump too)
-sign = Primitive(
-    "sign", np.sign, (lambda d, g, y, x: d.zeros_like(g),), lambda d, dots, y, x: d.zeros_like(y),
-    batch="elementwise")
+sign = pointwise("sign", np.sign, (lambda d, g, y, x: d.zeros_like(g),))
 
 # y = sin(x)         dy/dx = cos(x)
 sin = elementwise("sin", np.sin, lambda d, y, x: d.cos(x))
@@ -137,17 +118,10 @@ relu = Primitive(
 )
 
 
-def _leaky_relu_fwd(x, negative_slope):
-    return np.where(x > 0, x, x * negative_slope)
-
-
 # y = x if x > 0 else s x
 # NOTE: the derivative at 0 is s (the left slope), as PyTorch.
-_leaky_relu = Primitive(
-    "leaky_relu", _leaky_relu_fwd,
-    (lambda d, g, y, x, negative_slope: d.where(x > 0, g, g * negative_slope),),
-    lambda d, dots, y, x, negative_slope: d.where(x > 0, dots[0], dots[0] * negative_slope),
-    batch="elementwise")
+_leaky_relu = pointwise("leaky_relu", lambda x, negative_slope: np.where(x > 0, x, x * negative_slope),
+                        (lambda d, g, y, x, negative_slope: d.where(x > 0, g, g * negative_slope),))
 
 
 def leaky_relu(x, negative_slope=0.01):
@@ -159,18 +133,13 @@ def leaky_relu(x, negative_slope=0.01):
 softplus = elementwise("softplus", lambda x: np.logaddexp(0, x), lambda d, y, x: d.sigmoid(x))
 
 _SQRT_HALF = 1 / math.sqrt(2)
-_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 
 
-def _gelu_fwd(x):
-    return 0.5 * x * (1 + scipy.special.erf(x * _SQRT_HALF))
+def gelu(x):
+    """x Phi(x), the exact GELU (PyTorch's default), composed: Phi(x) = (1 + erf(x / sqrt 2)) / 2.
 
-
-# y = x Phi(x)       dy/dx = Phi(x) + x phi(x)     (exact GELU, PyTorch's default)
-gelu = elementwise(
-    "gelu", _gelu_fwd,
-    lambda d, y, x: 0.5 * (1 + d.erf(x * _SQRT_HALF)) + x * d.exp(-0.5 * x * x) * _INV_SQRT_2PI,
-)
+    Its derivative Phi(x) + x phi(x) follows from erf's."""
+    return 0.5 * x * (1 + erf(x * _SQRT_HALF))
 
 
 def _tie_split(d, g, a, b):
@@ -181,29 +150,19 @@ def _tie_split(d, g, a, b):
 
 
 # y = max(a, b)      a_bar = y_bar [a > b] + y_bar/2 [a == b]
-maximum = Primitive(
+maximum = pointwise(
     "maximum", np.maximum,
-    (lambda d, g, y, a, b: _tie_split(d, g, a, b), lambda d, g, y, a, b: _tie_split(d, g, b, a)),
-    lambda d, dots, y, a, b: _sum_dots(
-        _tie_split(d, t, x, o) for t, x, o in ((dots[0], a, b), (dots[1], b, a)) if t is not None),
-    batch="elementwise")
+    (lambda d, g, y, a, b: _tie_split(d, g, a, b), lambda d, g, y, a, b: _tie_split(d, g, b, a)))
 
 # y = min(a, b)      a_bar = y_bar [a < b] + y_bar/2 [a == b]
-minimum = Primitive(
+minimum = pointwise(
     "minimum", np.minimum,
-    (lambda d, g, y, a, b: _tie_split(d, g, b, a), lambda d, g, y, a, b: _tie_split(d, g, a, b)),
-    lambda d, dots, y, a, b: _sum_dots(
-        _tie_split(d, t, o, x) for t, x, o in ((dots[0], a, b), (dots[1], b, a)) if t is not None),
-    batch="elementwise")
-
-
-def _where_fwd(cond, a, b):
-    return np.where(cond, a, b)
+    (lambda d, g, y, a, b: _tie_split(d, g, b, a), lambda d, g, y, a, b: _tie_split(d, g, a, b)))
 
 
 # y = a where c else b         a_bar = y_bar [c], b_bar = y_bar [not c]   (c is not differentiable)
 _where = Primitive(
-    "where", _where_fwd,
+    "where", np.where,
     (None,
      lambda d, g, y, c, a, b: d.where(c, g, d.zeros_like(g)),
      lambda d, g, y, c, a, b: d.where(c, d.zeros_like(g), g)),
@@ -221,21 +180,13 @@ def where(cond, x, y):
 
 def _clip_mask(x, lo, hi):
     x = _data(x)
-    mask = np.ones(x.shape, dtype=bool)
-    if lo is not None:
-        mask &= x >= lo
-    if hi is not None:
-        mask &= x <= hi
-    return mask
+    return (True if lo is None else x >= lo) & (True if hi is None else x <= hi)
 
 
 # y = clip(x, lo, hi)          x_bar = y_bar [lo <= x <= hi]
 # NOTE: at the bounds the gradient passes (the inclusive mask PyTorch's clamp uses).
-_clip = Primitive(
-    "clip", lambda x, lo, hi: np.clip(x, lo, hi),
-    (lambda d, g, y, x, lo, hi: d.where(_clip_mask(x, lo, hi), g, 0.0),),
-    lambda d, dots, y, x, lo, hi: d.where(_clip_mask(x, lo, hi), dots[0], 0.0), batch="elementwise",
-)
+_clip = pointwise("clip", lambda x, lo, hi: np.clip(x, lo, hi),
+                  (lambda d, g, y, x, lo, hi: d.where(_clip_mask(x, lo, hi), g, 0.0),))
 
 
 def clip(x, lo=None, hi=None):

@@ -86,6 +86,4 @@ linear_prim = Primitive(
 
 def linear(x, weight, bias=None):
     """Affine map y = x W^T + b (W: (out, in), b: (out,)), as torch.nn.functional.linear."""
-    if bias is None:
-        return linear_prim(x, weight)
-    return linear_prim(x, weight, bias)
+    return linear_prim(x, weight) if bias is None else linear_prim(x, weight, bias)

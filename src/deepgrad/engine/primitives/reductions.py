@@ -1,4 +1,4 @@
-"""Reductions: sum, mean, max, min, var, logsumexp, and the softmaxes along an axis.
+"""Reductions: sum, mean, max, min, logsumexp, softmax; var and log_softmax composed from them.
 
 A reduction's cotangent is broadcast back over the reduced axes (``_expand``).
 """
@@ -9,7 +9,7 @@ import builtins
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..fast.rows import reduce_kept  # whole columns at once: a speed device
 from .base import Primitive, _count, _kept_shape, _norm_axis, linear_map
 
 # --------------------------------------------------------------------------- reductions
@@ -71,39 +71,11 @@ _max = _extremum("max", np.max)
 _min = _extremum("min", np.min)
 
 
-def _var_direction(d, x, axis, ddof):
-    """dy/dx of the variance: 2 (x - mean) / (n - ddof); NaN/inf when ddof >= n, as PyTorch."""
-    with np.errstate(divide="ignore"):
-        return (x - d.mean(x, axis, True)) * np.divide(2.0, np.float64(builtins.max(_count(x.shape, axis) - ddof, 0)))
-
-
-# y = sum (x - mean)^2 / (n - ddof)     x_bar = y_bar 2 (x - mean) / (n - ddof)
-_var = Primitive(
-    "var", lambda x, axis, keepdims, ddof: np.var(x, axis=axis, keepdims=keepdims, ddof=ddof),
-    (lambda d, g, y, x, axis, keepdims, ddof:
-        _expand(d, g, x.shape, axis, keepdims) * _var_direction(d, x, axis, ddof),),
-    lambda d, dots, y, x, axis, keepdims, ddof:
-        d.sum(dots[0] * _var_direction(d, x, axis, ddof), axis, keepdims), batch="reduction",
-)
-
-
-def _reduce_kept(ufunc, x, axis):
-    """``ufunc.reduce(x, axis, keepdims=True)``, fast for the rows of a logits matrix.
-
-    NumPy reduces a short contiguous last axis one row at a time: a row max of (64, 10) float32
-    logits takes 3.8 us, of (512, 10) 23 us. Reducing the transposed copy over its first axis
-    runs whole columns as vectors: 1.6 and 3.2 us. (ufunc methods also skip np.max's dispatch.)
-    """
-    if x.ndim == 2 and axis in ((1,), (-1,), 1, -1) and x.shape[1] <= 64:
-        return ufunc.reduce(np.ascontiguousarray(x.T), axis=0)[:, None]
-    return ufunc.reduce(x, axis=axis, keepdims=True)
-
-
 def _logsumexp_fwd(x, axis, keepdims):
     # NOTE: stability rewrite: log sum exp(x) = m + log sum exp(x - m) with m = max x.
-    m = _reduce_kept(np.maximum, x, axis)
+    m = reduce_kept(np.maximum, x, axis)
     m = np.where(np.isfinite(m), m, 0)
-    out = np.log(_reduce_kept(np.add, np.exp(x - m), axis)) + m
+    out = np.log(reduce_kept(np.add, np.exp(x - m), axis)) + m
     return out if keepdims else np.squeeze(out, axis=axis)
 
 
@@ -123,9 +95,8 @@ _logsumexp = Primitive(
     batch="reduction")
 
 
-def _reduction(prim, x, axis, keepdims, **kw):
-    ndim = x.ndim if isinstance(x, (Tensor, np.ndarray)) else np.ndim(x)
-    return prim(x, axis=_norm_axis(axis, ndim), keepdims=bool(keepdims), **kw)
+def _reduction(prim, x, axis, keepdims):
+    return prim(x, axis=_norm_axis(axis, np.ndim(x)), keepdims=bool(keepdims))
 
 
 def sum(x, axis=None, keepdims=False):
@@ -149,8 +120,16 @@ def min(x, axis=None, keepdims=False):
 
 
 def var(x, axis=None, keepdims=False, ddof=0):
-    """Variance over ``axis``; ``ddof=0`` (biased) as NumPy; pass ``ddof=1`` for torch.var's."""
-    return _reduction(_var, x, axis, keepdims, ddof=int(ddof))
+    """Variance over ``axis``; ``ddof=0`` (biased) as NumPy; pass ``ddof=1`` for torch.var's.
+
+    Composed as np.var computes it: sum (x - mean)^2 / (n - ddof); NaN/inf when ddof >= n, as
+    PyTorch.
+    """
+    axis = _norm_axis(axis, np.ndim(x))
+    centred = x - mean(x, axis, keepdims=True)
+    n = builtins.max(_count(np.shape(x), axis) - int(ddof), 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return sum(centred * centred, axis, keepdims) / n
 
 
 def logsumexp(x, axis=None, keepdims=False):
@@ -159,13 +138,9 @@ def logsumexp(x, axis=None, keepdims=False):
 
 
 def _softmax_fwd(x, axis):
-    e = np.exp(x - _reduce_kept(np.maximum, x, axis))
-    e /= _reduce_kept(np.add, e, axis)
+    e = np.exp(x - reduce_kept(np.maximum, x, axis))
+    e /= reduce_kept(np.add, e, axis)
     return e
-
-
-def _log_softmax_fwd(x, axis):
-    return x - _logsumexp_fwd(x, axis, True)
 
 
 # y = softmax(x)     x_bar = y (y_bar - sum(y_bar y))      y_dot = y (x_dot - sum(x_dot y))
@@ -175,19 +150,11 @@ _softmax = Primitive(
     lambda d, dots, y, x, axis: y * (dots[0] - d.sum(dots[0] * y, axis, True)), batch="reduction",
 )
 
-# y = x - logsumexp(x)     x_bar = y_bar - exp(y) sum(y_bar)    y_dot = x_dot - sum(exp(y) x_dot)
-_log_softmax = Primitive(
-    "log_softmax", _log_softmax_fwd,
-    (lambda d, g, y, x, axis: g - d.exp(y) * d.sum(g, axis, True),),
-    lambda d, dots, y, x, axis: dots[0] - d.sum(d.exp(y) * dots[0], axis, True), batch="reduction",
-)
-
-
 def softmax(x, axis=-1):
     """exp(x) / sum(exp(x)) along ``axis``, computed stably."""
     return _softmax(x, axis=_norm_axis(axis, x.ndim))
 
 
 def log_softmax(x, axis=-1):
-    """x - logsumexp(x) along ``axis``."""
-    return _log_softmax(x, axis=_norm_axis(axis, x.ndim))
+    """x - logsumexp(x) along ``axis`` (composed: its derivative g - softmax(x) sum(g) follows)."""
+    return x - logsumexp(x, axis, keepdims=True)

@@ -47,9 +47,7 @@ def transpose(x, axes=None):
 
 def mT(x):
     """Swap the last two axes (matrix transpose of a batch)."""
-    axes = list(range(x.ndim))
-    axes[-1], axes[-2] = axes[-2], axes[-1]
-    return transpose(x, axes)
+    return transpose(x, tuple(range(x.ndim - 2)) + (x.ndim - 1, x.ndim - 2))
 
 
 # y = broadcast_to(x, shape)  x_bar = y_bar summed back to x.shape (by the engine)
@@ -112,8 +110,7 @@ _concatenate = linear_map(
 def concatenate(xs, axis=0):
     """Join tensors along an existing axis."""
     xs = list(xs)
-    ndim = xs[0].ndim if isinstance(xs[0], (Tensor, np.ndarray)) else np.ndim(xs[0])
-    return _concatenate(*xs, axis=_norm_axis(axis, ndim)[0])
+    return _concatenate(*xs, axis=_norm_axis(axis, np.ndim(xs[0]))[0])
 
 
 # y = stack(x_1, ..., x_n) on a new axis     x_i_bar = y_bar[i along axis]
@@ -127,8 +124,7 @@ _stack = linear_map(
 def stack(xs, axis=0):
     """Join tensors along a new axis."""
     xs = list(xs)
-    ndim = (xs[0].ndim if isinstance(xs[0], (Tensor, np.ndarray)) else np.ndim(xs[0])) + 1
-    return _stack(*xs, axis=_norm_axis(axis, ndim)[0])
+    return _stack(*xs, axis=_norm_axis(axis, np.ndim(xs[0]) + 1)[0])
 
 
 def _unpad_index(pad_width, shape):
@@ -145,8 +141,7 @@ _pad = linear_map(
 
 def pad(x, pad_width):
     """Zero-pad: ``pad_width`` is an int, a (before, after) pair, or one pair per axis."""
-    ndim = x.ndim
-    pw = np.broadcast_to(np.asarray(pad_width, dtype=int), (ndim, 2))
+    pw = np.broadcast_to(np.asarray(pad_width, dtype=int), (x.ndim, 2))
     return _pad(x, pad_width=tuple((int(a), int(b)) for a, b in pw))
 
 
