@@ -63,20 +63,18 @@ def vjp(f, *primals, has_aux=False):
     outs = [_float_tensor(o, "vjp output") for o in out_leaves]
 
     def vjp_fn(cotangent):
-        ct_leaves, ct_def = tree_flatten(cotangent)
+        ct_leaves = tree_flatten(cotangent)[0]
         if len(ct_leaves) != len(outs):
             raise ValueError(f"vjp_fn: expected {len(outs)} cotangent(s), got {len(ct_leaves)}")
-        cts = []
+        live = []  # (output, cotangent) pairs a backward pass starts from
         for o, c in zip(outs, ct_leaves):
             c = c if isinstance(c, Tensor) else Tensor._wrap(_as_array(c, o.dtype))
             if c.shape != o.shape:
                 raise ValueError(f"vjp_fn: cotangent has shape {c.shape}, output has {o.shape}")
-            cts.append(c)
-        live = [(o, c) for o, c in zip(outs, cts) if o.requires_grad]
-        grads = [None] * len(xs)
-        if live:
-            grads = run_backward([o for o, _ in live], [c for _, c in live], inputs=xs,
-                                 retain_graph=True, create_graph=None)
+            if o.requires_grad:
+                live.append((o, c))
+        grads = run_backward(*map(list, zip(*live)), inputs=xs, retain_graph=True,
+                             create_graph=None) if live else [None] * len(xs)
         grads = [g if g is not None else zeros_like(x) for g, x in zip(grads, xs)]
         return tree_unflatten(treedef, grads)
 
@@ -125,16 +123,13 @@ def jvp(f, primals, tangents, has_aux=False):
 def with_tangent(x, level, x_dot):
     """A new tensor equal to ``x`` (linked to it in the graph) that carries ``x_dot`` at ``level``."""
     y = identity(x)
-    if y.tangents is None:
-        y.tangents = {}
-    y.tangents[level] = x_dot
+    y.tangents = {**(y.tangents or {}), level: x_dot}
     return y
 
 
 def linearize(f, *primals):
     """``(f(*primals), f_jvp)`` with ``f_jvp(*tangents)`` the JVP at ``primals`` (recomputes f)."""
-    out = f(*primals)
-    return out, lambda *tangents: jvp(f, primals, tangents)[1]
+    return f(*primals), lambda *tangents: jvp(f, primals, tangents)[1]
 
 
 # --------------------------------------------------------------------------- grad family
