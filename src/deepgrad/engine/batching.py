@@ -185,8 +185,6 @@ def pad(interp, prim, args, bat, params):
 def _matmul(interp, a, ba, b, bb):
     """a @ b for one example, on the batch (NumPy's 1-D promotion and batch broadcasting)."""
     na, nb = _ndim(a, ba), _ndim(b, bb)
-    if ba and not bb and na == 1 and nb == 2:  # a vector per example times one matrix:
-        return P.matmul(a, b)  # the batch is the rows of one matmul (jacfwd, jacrev)
     if ba and na == 1:
         a = P.reshape(a, (interp.size, 1) + _shape(a)[1:])
     elif not ba and na == 1:
