@@ -17,7 +17,7 @@ import numpy as np
 from .backward import run_backward
 from .forward import new_level, pop_tangent
 from .mode import _set_grad_enabled
-from .primitives import concatenate, identity, reshape, stack, transpose, zeros_like
+from .primitives import concatenate, identity, reshape, zeros_like
 from .pytree import ravel_parameters, tree_flatten, tree_unflatten  # noqa: F401  (re-exported)
 from .tensor import Tensor, _as_array
 from .vocabulary import ARRAY_OPS, TENSOR_OPS
@@ -63,20 +63,18 @@ def vjp(f, *primals, has_aux=False):
     outs = [_float_tensor(o, "vjp output") for o in out_leaves]
 
     def vjp_fn(cotangent):
-        ct_leaves, ct_def = tree_flatten(cotangent)
+        ct_leaves = tree_flatten(cotangent)[0]
         if len(ct_leaves) != len(outs):
             raise ValueError(f"vjp_fn: expected {len(outs)} cotangent(s), got {len(ct_leaves)}")
-        cts = []
+        live = []  # (output, cotangent) pairs a backward pass starts from
         for o, c in zip(outs, ct_leaves):
             c = c if isinstance(c, Tensor) else Tensor._wrap(_as_array(c, o.dtype))
             if c.shape != o.shape:
                 raise ValueError(f"vjp_fn: cotangent has shape {c.shape}, output has {o.shape}")
-            cts.append(c)
-        live = [(o, c) for o, c in zip(outs, cts) if o.requires_grad]
-        grads = [None] * len(xs)
-        if live:
-            grads = run_backward([o for o, _ in live], [c for _, c in live], inputs=xs,
-                                 retain_graph=True, create_graph=None)
+            if o.requires_grad:
+                live.append((o, c))
+        grads = run_backward(*map(list, zip(*live)), inputs=xs, retain_graph=True,
+                             create_graph=None) if live else [None] * len(xs)
         grads = [g if g is not None else zeros_like(x) for g, x in zip(grads, xs)]
         return tree_unflatten(treedef, grads)
 
@@ -114,8 +112,9 @@ def jvp(f, primals, tangents, has_aux=False):
     out_leaves, out_def = tree_flatten(out)
     popped = {}  # one tensor may sit at several places of the output (or be one cotangent
     for o in out_leaves:  # handed to two inputs, as add's VJP does): pop its tangent once
-        if id(o) not in popped:
-            popped[id(o)] = pop_tangent(o, level)
+        if id(o) not in popped:  # no tangent: zeros batched like o (under vmap: per example)
+            has = isinstance(o, Tensor) and o.tangents and level in o.tangents
+            popped[id(o)] = pop_tangent(o, level) if has else zeros_like(o)
     dots = [popped[id(o)] for o in out_leaves]
     result = (out, tree_unflatten(out_def, dots))
     return result + (aux,) if has_aux else result
@@ -124,19 +123,28 @@ def jvp(f, primals, tangents, has_aux=False):
 def with_tangent(x, level, x_dot):
     """A new tensor equal to ``x`` (linked to it in the graph) that carries ``x_dot`` at ``level``."""
     y = identity(x)
-    if y.tangents is None:
-        y.tangents = {}
-    y.tangents[level] = x_dot
+    y.tangents = {**(y.tangents or {}), level: x_dot}
     return y
 
 
 def linearize(f, *primals):
     """``(f(*primals), f_jvp)`` with ``f_jvp(*tangents)`` the JVP at ``primals`` (recomputes f)."""
-    out = f(*primals)
-    return out, lambda *tangents: jvp(f, primals, tangents)[1]
+    return f(*primals), lambda *tangents: jvp(f, primals, tangents)[1]
 
 
 # --------------------------------------------------------------------------- grad family
+
+
+def _partial(f, args, nums, kwargs=None):
+    """f as a function of the arguments at positions ``nums`` only."""
+
+    def partial(*diff):
+        full = list(args)
+        for i, a in zip(nums, diff):
+            full[i] = a
+        return f(*full, **(kwargs or {}))
+
+    return partial
 
 
 def value_and_grad(f, argnums=0, has_aux=False):
@@ -144,14 +152,7 @@ def value_and_grad(f, argnums=0, has_aux=False):
 
     def wrapped(*args, **kwargs):
         nums = _argnums_tuple(argnums, len(args), "grad")
-
-        def partial(*diff):
-            full = list(args)
-            for i, a in zip(nums, diff):
-                full[i] = a
-            return f(*full, **kwargs)
-
-        res = vjp(partial, *[args[i] for i in nums], has_aux=has_aux)
+        res = vjp(_partial(f, args, nums, kwargs), *[args[i] for i in nums], has_aux=has_aux)
         out, fn = res[0], res[1]
         if not isinstance(out, Tensor) or out.numel() != 1:
             shape = out.shape if isinstance(out, Tensor) else type(out).__name__
@@ -178,129 +179,80 @@ def grad(f, argnums=0, has_aux=False):
     return wrapped
 
 
-def _partial(f, args, nums):
-    """f as a function of the arguments at positions ``nums`` only."""
-
-    def partial(*diff):
-        full = list(args)
-        for i, a in zip(nums, diff):
-            full[i] = a
-        return f(*full)
-
-    return partial
+# --------------------------------------------------------------------------- Jacobians
 
 
-def _unit(shape, k, dtype):
-    e = np.zeros(int(np.prod(shape)), dtype=dtype)
-    e[k] = 1
-    return Tensor._wrap(e.reshape(shape))
+def _mapped(fn, leaves, chunk_size, axis, name):
+    """``vmap(fn, out_axes=axis)`` over the unit vectors of all ``leaves`` together (per leaf an
+    (n, *leaf.shape) block of the n x n identity, as JAX's std_basis), ``chunk_size`` at a time
+    to bound memory: ``(result leaves, result structure, offsets of each leaf's vectors)``."""
+    offsets = np.cumsum([0] + [int(np.prod(x.shape)) for x in leaves])
+    n = int(offsets[-1])
+    step = n if chunk_size is None else chunk_size
+    if not isinstance(step, int) or step < 1:
+        raise ValueError(f"{name}: chunk_size must be a positive int or None, got {chunk_size!r}")
+    if n == 0:
+        raise ValueError(f"{name}: the arguments have no entries to differentiate")
+    eye = np.eye(n)
+    basis = [eye[:, a:b].reshape((n,) + x.shape).astype(x.dtype)
+             for a, b, x in zip(offsets, offsets[1:], leaves)]
+    parts = [tree_flatten(vmap(fn, out_axes=axis)(*[b[k:k + step] for b in basis]))
+             for k in range(0, n, step)]
+    out = parts[0][0] if len(parts) == 1 else [
+        concatenate(list(p), axis) for p in zip(*[q[0] for q in parts])]
+    return out, parts[0][1], offsets
 
 
-def _assemble(out_def, in_def, blocks, argnums):
-    """Jacobian pytree as JAX builds it: output structure outside, argument structure inside."""
-    per_out = [tree_unflatten(in_def, b) for b in blocks]
-    if isinstance(argnums, int):
-        per_out = [p[0] for p in per_out]
-    return tree_unflatten(out_def, per_out)
+def _rows(r, offsets, k, axis):
+    """The part of a mapped result ``r`` that the unit vectors of leaf ``k`` gave."""
+    if len(offsets) == 2:
+        return r
+    cut = slice(int(offsets[k]), int(offsets[k + 1]))
+    return r[cut] if axis == 0 else r[..., cut]
 
 
-def _basis(shape, dtype):
-    """The unit tangents/cotangents of a leaf: (n, *shape) with n = its number of entries."""
-    n = int(np.prod(shape))
-    return Tensor._wrap(np.eye(n, dtype=dtype).reshape((n,) + tuple(shape)))
+def _jacobian(f, argnums, chunk_size, name, forward):
+    """jacfwd (``forward``: JVPs of the unit tangents) or jacrev (VJPs of the unit cotangents),
+    batched by one vmap; block (output j, input m) has shape out_j.shape + in_m.shape, and the
+    result has the output's structure, each leaf the argument's (a tuple when argnums is)."""
 
+    def wrapped(*args):
+        nums = _argnums_tuple(argnums, len(args), name)
+        in_leaves, in_def = tree_flatten(tuple(args[i] for i in nums))
+        in_leaves = [_float_tensor(x, name) for x in in_leaves]
+        partial = _partial(f, args, nums)
+        primals = tree_unflatten(in_def, in_leaves)
+        if forward:  # per output leaf, its shape + (n_in,): the vmap gives the structure
+            cols, out_def, offsets = _mapped(
+                lambda *dots: jvp(partial, primals, tree_unflatten(in_def, list(dots)))[1],
+                in_leaves, chunk_size, -1, name)
+            blocks = [[reshape(_rows(c, offsets, m, -1), c.shape[:-1] + x.shape)
+                       for m, x in enumerate(in_leaves)] for c in cols]
+        else:  # per input leaf, (n_out,) + its shape; the forward is batched inside the vmap
+            out_leaves, out_def = tree_flatten(partial(*primals))  # too (one batched backward)
+            outs = [_float_tensor(o, f"{name} output") for o in out_leaves]
+            rows, _, offsets = _mapped(
+                lambda *cts: vjp(partial, *primals)[1](tree_unflatten(out_def, list(cts))),
+                outs, chunk_size, 0, name)
+            blocks = [[reshape(_rows(r, offsets, j, 0), o.shape + x.shape)
+                       for r, x in zip(rows, in_leaves)] for j, o in enumerate(outs)]
+        per_out = [tree_unflatten(in_def, b) for b in blocks]
+        return tree_unflatten(out_def, [p[0] for p in per_out] if isinstance(argnums, int)
+                              else per_out)
 
-def _chunked(fn, basis, chunk_size, batched=True):
-    """``vmap(fn)(basis)`` (a list of leaves), ``chunk_size`` rows at a time to bound memory.
-
-    ``batched=False``: one call per row (jacfwd for now: the fuzzer's Hessians of some programs
-    with scalar inputs fail when jacfwd is batched, so jacfwd does not batch yet).
-    """
-    n = basis.shape[0]
-    if not batched:
-        rows = [fn(basis[k]) for k in range(n)]
-        return [stack([r[m] for r in rows]) for m in range(len(rows[0]))]
-    step = n if chunk_size is None else int(chunk_size)
-    if step < 1:
-        raise ValueError(f"chunk_size must be a positive int or None, got {chunk_size!r}")
-    parts = [vmap(fn)(basis[k:k + step] if step < n else basis) for k in range(0, n, step)]
-    if len(parts) == 1:
-        return parts[0]
-    return [concatenate([p[m] for p in parts]) for m in range(len(parts[0]))]
+    return wrapped
 
 
 def jacrev(f, argnums=0, chunk_size=None):
-    """Jacobian by reverse mode: the VJP vmapped over the output's unit cotangents (as JAX).
-
-    The function is evaluated once plainly (for the output's shape) and once inside the vmap.
-
-    Each block has shape out.shape + in.shape; pytrees as ``jax.jacrev``: the result has the
-    output's structure, each leaf holding the argument's structure (a tuple over ``argnums``
-    when it is a tuple). ``chunk_size`` cotangents at a time bound memory.
-    """
-
-    def wrapped(*args):
-        nums = _argnums_tuple(argnums, len(args), "jacrev")
-        diff = tuple(args[i] for i in nums)
-        in_leaves, in_def = tree_flatten(diff)
-        for x in in_leaves:
-            _float_tensor(x, "jacrev")
-        partial = _partial(f, args, nums)
-        out_leaves, out_def = tree_flatten(partial(*diff))
-        outs = [_float_tensor(o, "jacrev output") for o in out_leaves]
-        blocks = []
-        for j, o in enumerate(outs):
-            def pull(ct, j=j):
-                # the forward runs inside the vmap too: its graph is batched like the
-                # cotangents, so the backward pass is one batched pass (no loop)
-                out, fn = vjp(partial, *diff)
-                cts = [zeros_like(o2) for o2 in tree_flatten(out)[0]]
-                cts[j] = ct
-                return tree_flatten(fn(tree_unflatten(out_def, cts)))[0]
-
-            rows = _chunked(pull, _basis(o.shape, o.dtype), chunk_size)
-            blocks.append([reshape(r, o.shape + np.shape(leaf))
-                           for r, leaf in zip(rows, in_leaves)])
-        return _assemble(out_def, in_def, blocks, argnums)
-
-    return wrapped
+    """The Jacobian by reverse mode: a VJP vmapped over the unit cotangents (as ``jax.jacrev``);
+    ``chunk_size`` cotangents at a time bound memory (as ``torch.func.jacrev``)."""
+    return _jacobian(f, argnums, chunk_size, "jacrev", forward=False)
 
 
 def jacfwd(f, argnums=0, chunk_size=None):
-    """Jacobian by forward mode: one JVP per unit tangent of the input (JAX vmaps them; here the
-    loop stays until the fuzzer's Hessians pass with it batched).
-
-    Pytrees as ``jax.jacfwd`` (same result structure as ``jacrev``); ``chunk_size`` tangents at
-    a time bound memory.
-    """
-
-    def wrapped(*args):
-        nums = _argnums_tuple(argnums, len(args), "jacfwd")
-        diff = tuple(args[i] for i in nums)
-        in_leaves, in_def = tree_flatten(diff)
-        in_leaves = [_float_tensor(x, "jacfwd") for x in in_leaves]
-        if not in_leaves:
-            raise ValueError("jacfwd: the arguments have no entries to differentiate")
-        partial = _partial(f, args, nums)
-        primals = tree_unflatten(in_def, in_leaves)
-        out_def, columns = None, []
-        for m, x in enumerate(in_leaves):
-            def push(v, m=m):
-                dots = [zeros_like(x2) for x2 in in_leaves]
-                dots[m] = v
-                return tree_flatten(jvp(partial, primals, tree_unflatten(in_def, dots))[1])[0]
-
-            columns.append(_chunked(push, _basis(x.shape, x.dtype), chunk_size, batched=False))
-        out_leaves, out_def = tree_flatten(partial(*primals))
-        blocks = []
-        for j, o in enumerate(out_leaves):
-            # the basis axis comes first: move it last, then unfold it to the input's shape
-            blocks.append([reshape(transpose(columns[m][j], tuple(range(1, np.ndim(o) + 1))
-                                             + (0,)), tuple(np.shape(o)) + x.shape)
-                           for m, x in enumerate(in_leaves)])
-        return _assemble(out_def, in_def, blocks, argnums)
-
-    return wrapped
+    """The Jacobian by forward mode: a JVP vmapped over the unit tangents (as ``jax.jacfwd``);
+    ``chunk_size`` tangents at a time bound memory."""
+    return _jacobian(f, argnums, chunk_size, "jacfwd", forward=True)
 
 
 def hessian(f, argnums=0):
