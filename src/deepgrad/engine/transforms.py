@@ -185,7 +185,7 @@ def grad(f, argnums=0, has_aux=False):
 def _mapped(fn, leaves, chunk_size, axis, name):
     """``vmap(fn, out_axes=axis)`` over the unit vectors of all ``leaves`` together (per leaf an
     (n, *leaf.shape) block of the n x n identity, as JAX's std_basis), ``chunk_size`` at a time
-    to bound memory: ``(result leaves, result structure, offsets of each leaf's vectors)``."""
+    (made per chunk) to bound memory: ``(result leaves, structure, offsets of each leaf)``."""
     offsets = np.cumsum([0] + [int(np.prod(x.shape)) for x in leaves])
     n = int(offsets[-1])
     step = n if chunk_size is None else chunk_size
@@ -193,11 +193,12 @@ def _mapped(fn, leaves, chunk_size, axis, name):
         raise ValueError(f"{name}: chunk_size must be a positive int or None, got {chunk_size!r}")
     if n == 0:
         raise ValueError(f"{name}: the arguments have no entries to differentiate")
-    eye = np.eye(n)
-    basis = [eye[:, a:b].reshape((n,) + x.shape).astype(x.dtype)
-             for a, b, x in zip(offsets, offsets[1:], leaves)]
-    parts = [tree_flatten(vmap(fn, out_axes=axis)(*[b[k:k + step] for b in basis]))
-             for k in range(0, n, step)]
+    parts = []
+    for k in range(0, n, step):
+        e = np.eye(min(step, n - k), n, k)  # unit vectors k, k + 1, ...: chunk x n, not n x n
+        basis = [e[:, a:b].reshape((len(e),) + x.shape).astype(x.dtype)
+                 for a, b, x in zip(offsets, offsets[1:], leaves)]
+        parts.append(tree_flatten(vmap(fn, out_axes=axis)(*basis)))
     out = parts[0][0] if len(parts) == 1 else [
         concatenate(list(p), axis) for p in zip(*[q[0] for q in parts])]
     return out, parts[0][1], offsets
@@ -205,10 +206,8 @@ def _mapped(fn, leaves, chunk_size, axis, name):
 
 def _rows(r, offsets, k, axis):
     """The part of a mapped result ``r`` that the unit vectors of leaf ``k`` gave."""
-    if len(offsets) == 2:
-        return r
     cut = slice(int(offsets[k]), int(offsets[k + 1]))
-    return r[cut] if axis == 0 else r[..., cut]
+    return r if len(offsets) == 2 else r[cut] if axis == 0 else r[..., cut]
 
 
 def _jacobian(f, argnums, chunk_size, name, forward):
