@@ -19,16 +19,6 @@ from .versions import _modified
 from .vocabulary import ARRAY_OPS, TENSOR_OPS
 
 
-def _check_unmodified(node, t):
-    """Raise if ``node``'s output or a saved input was changed in place after the node was made."""
-    for x in (t,) + tuple(node.inputs):
-        entry = _modified.get(id(x)) if isinstance(x, Tensor) else None
-        if entry is not None and entry[0] > node.seq:
-            raise RuntimeError(f"backward: a tensor of shape {x.shape} needed by {node.name}'s gradient was "
-                               f"modified by an in-place operation after {node.name} used it (it is now at "
-                               f"version {entry[1]}); compute the in-place update after backward, or on a copy")
-
-
 _FREED = ("Trying to backward through the graph a second time (or directly access saved tensors after they "
           "have already been freed). Saved intermediate values of the graph are freed when you call "
           ".backward(). Specify retain_graph=True if you need to backward through the graph a second time.")
@@ -98,7 +88,7 @@ def run_backward(roots, cotangents, inputs=None, retain_graph=False, create_grap
     Tensors), the walk stops at them, only the part of the graph that reaches them is visited,
     no ``.grad`` is touched, and their gradients are returned (None where unreachable), as
     ``torch.autograd.grad``. ``create_graph=None`` records the backward pass only when its
-    result can be differentiated again from outside (see ``_outer_dependence``). ``check(node,
+    result can be differentiated again from outside (an outer transform's level). ``check(node,
     g, pending)`` runs after each node's rules (detect_anomaly).
     """
     tracer = graph.tracer
@@ -106,8 +96,12 @@ def run_backward(roots, cotangents, inputs=None, retain_graph=False, create_grap
         return tracer.backward(roots, cotangents, inputs, retain_graph, create_graph)
     stop = set() if inputs is None else set(id(t) for t in inputs)
     order = walk(roots, stop)
-    if create_graph is None:
-        create_graph = _outer_dependence(order, stop, cotangents) and _GradMode.enabled
+    if create_graph is None:  # record only if an outer level may differentiate the gradients:
+        # a cotangent requires grad, a stop tensor is computed from tensors requiring grad, or
+        # the graph uses a leaf requiring grad that is no stop tensor (a closed-over parameter)
+        create_graph = _GradMode.enabled and (
+            any(isinstance(c, Tensor) and c.requires_grad for c in cotangents)
+            or any((t.grad_fn is None) != (id(t) in stop) for t in order))
     # Differentiable mode: rules run on Tensors when the gradient must itself be recorded or
     # must carry forward-mode tangents (forward-over-reverse).
     # (and under vmap's transposing tracer: its rules then see batched cotangents, see vmap.py)
@@ -115,10 +109,8 @@ def run_backward(roots, cotangents, inputs=None, retain_graph=False, create_grap
     keep = _reaching(order, inputs) if inputs is not None else None
     pending, shared, results = {}, set(), {}
     for r, g in zip(roots, cotangents):
-        if tensor_mode and not isinstance(g, Tensor):
-            g = Tensor._wrap(g)
-        elif not tensor_mode and isinstance(g, Tensor):
-            g = g.data
+        if isinstance(g, Tensor) != tensor_mode:  # the vocabulary's kind: Tensors or arrays
+            g = Tensor._wrap(g) if tensor_mode else g.data
         shared.add(id(g))  # the caller holds it: a leaf may not adopt it
         key = id(r)
         pending[key] = g if key not in pending else pending[key] + g
@@ -129,8 +121,11 @@ def run_backward(roots, cotangents, inputs=None, retain_graph=False, create_grap
         if keep is not None and key not in keep:
             return None
         if t._hooks:
-            g = _run_hooks(t, g, tensor_mode)
-            shared.add(id(g))  # a hook's result may be held by the hook
+            for hook in t._hooks:  # each sees a Tensor and may replace it
+                r = hook(g if tensor_mode else Tensor._wrap(g))
+                if r is not None:
+                    g = r if tensor_mode else (r.data if isinstance(r, Tensor) else np.asarray(r))
+            shared.add(id(g))  # a hook (or its result) may hold g
         if key in stop:
             results[key] = g
             return None
@@ -139,10 +134,12 @@ def run_backward(roots, cotangents, inputs=None, retain_graph=False, create_grap
             if inputs is None:
                 _accumulate_leaf(t, g, create_graph, id(g) in shared)
             return None
-        if node.inputs is None:
-            raise RuntimeError(_FREED)
-        if _modified:
-            _check_unmodified(node, t)
+        for x in (t, *node.inputs) if _modified else ():  # changed in place after node used it?
+            entry = _modified.get(id(x)) if isinstance(x, Tensor) else None
+            if entry is not None and entry[0] > node.seq:
+                raise RuntimeError(f"backward: a tensor of shape {x.shape} needed by {node.name}'s gradient was "
+                                   f"modified by an in-place operation after {node.name} used it (it is now at "
+                                   f"version {entry[1]}); compute the in-place update after backward, or on a copy")
         return g
 
     def after(node, g, pending):
@@ -153,7 +150,7 @@ def run_backward(roots, cotangents, inputs=None, retain_graph=False, create_grap
             node.inputs = node.arrays = None  # the activations go as soon as they are used
 
     previous_mode = _GradMode.enabled
-    _GradMode.enabled = create_graph
+    _GradMode.enabled = create_graph  # the rules record only when create_graph
     try:
         _chain_rule(order, pending, TENSOR_OPS if tensor_mode else ARRAY_OPS, keep, shared, arrive,
                     after)
@@ -188,48 +185,17 @@ def _chain_rule(order, pending, d, keep, shared, arrive, after):
             x_bar = rule(d, g, y, *xs, **node.params)
             if x_bar is None:
                 continue
-            if type(x_bar) is not np.ndarray or x_bar.shape != x.shape or x_bar.dtype != x.data.dtype:
-                x_bar = _fit(d, x_bar, x, on_arrays)  # the adjoint of broadcasting: a sum
+            if x_bar.shape != x.shape:  # the adjoint of broadcasting is a sum: done here, once
+                x_bar = d.sum_to(x_bar, x.shape)
+            if x_bar.dtype != x.data.dtype:
+                x_bar = d.astype(x_bar, x.data.dtype)
+            if on_arrays and type(x_bar) is not np.ndarray:  # a NumPy scalar from a full reduction
+                x_bar = np.asarray(x_bar)
             if x_bar is g:  # passed on unchanged (add, identity): a leaf may not adopt it
                 shared.add(id(g))
             key = id(x)
             pending[key] = x_bar if key not in pending else pending[key] + x_bar
         after(node, g, pending)
-
-
-def _fit(d, x_bar, x, on_arrays):
-    """``x_bar`` summed to ``x``'s shape and cast to its dtype: broadcasting handled once for all.
-
-    The adjoint of broadcasting is summation, so no primitive's rule sums its cotangent itself.
-    (``x.shape`` is one example's under vmap.)
-    """
-    if x_bar.shape != x.shape:
-        x_bar = d.sum_to(x_bar, x.shape)
-    if x_bar.dtype != x.data.dtype:
-        x_bar = d.astype(x_bar, x.data.dtype)
-    if on_arrays and type(x_bar) is not np.ndarray:  # a NumPy scalar from a full reduction
-        x_bar = np.asarray(x_bar)
-    return x_bar
-
-
-def _outer_dependence(order, stop, cotangents):
-    """Whether gradients w.r.t. the stop tensors depend on something an outer level may differentiate.
-
-    True when a stop tensor is itself computed from tensors requiring grad, when the graph uses
-    a leaf requiring grad that is not a stop tensor (a closed-over parameter), or when a
-    cotangent requires grad. This is how nested ``grad(grad(f))`` records only when needed.
-    """
-    if any(isinstance(c, Tensor) and c.requires_grad for c in cotangents):
-        return True
-    return any((t.grad_fn is None) != (id(t) in stop) for t in order)
-
-
-def _run_hooks(t, g, tensor_mode):
-    for hook in t._hooks:
-        r = hook(g if tensor_mode else Tensor._wrap(g))
-        if r is not None:
-            g = r if tensor_mode else (r.data if isinstance(r, Tensor) else np.asarray(r))
-    return g
 
 
 def _accumulate_leaf(leaf, g, create_graph, shared=True):
@@ -263,7 +229,6 @@ def backward(root: Tensor, gradient=None, retain_graph=None, create_graph=False)
     if not root.requires_grad:
         raise RuntimeError("backward: element 0 of tensors does not require grad and does not have a grad_fn "
                            "(did you forget requires_grad=True, or compute it under no_grad()?)")
-    g = _check_gradient(root, gradient, create_graph)
-    if retain_graph is None:
-        retain_graph = create_graph
-    run_backward([root], [g], retain_graph=retain_graph, create_graph=create_graph)
+    run_backward([root], [_check_gradient(root, gradient, create_graph)],
+                 retain_graph=create_graph if retain_graph is None else retain_graph,
+                 create_graph=create_graph)
