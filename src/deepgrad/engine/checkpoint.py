@@ -43,12 +43,10 @@ def checkpoint(fn, *args):
         tensor_mode = isinstance(g, Tensor)
         with _set_grad_enabled(True):
             leaves = []
-            for x in xs[:n]:
-                if tensor_mode and isinstance(x, Tensor) and x.dtype.kind == "f":
-                    x = identity(x)
+            for x in xs[:n]:  # Tensors in tensor mode, their arrays otherwise
+                if isinstance(x, Tensor if tensor_mode else np.ndarray) and x.dtype.kind == "f":
+                    x = identity(x) if tensor_mode else Tensor._wrap(x)
                     x.requires_grad = True
-                elif not tensor_mode and isinstance(x, np.ndarray) and x.dtype.kind == "f":
-                    x = Tensor._wrap(x).requires_grad_()
                 leaves.append(x)
             result = fn(*leaves)
         wanted = [x for x in leaves if isinstance(x, Tensor) and x.requires_grad] + captured
@@ -56,9 +54,7 @@ def checkpoint(fn, *args):
                                   create_graph=None if tensor_mode else False))
         per_input = [next(grads) if isinstance(x, Tensor) and x.requires_grad else None
                      for x in leaves] + list(grads)
-        if tensor_mode:
-            return per_input
-        return [None if t is None else t.data for t in per_input]
+        return per_input if tensor_mode else [None if t is None else t.data for t in per_input]
 
     def rule(i, d, g, y, *xs):
         if state.get("g") is not g:  # one recomputation serves every input's VJP

@@ -66,23 +66,6 @@ def _values(t: Tensor) -> str:
     return f"data {text(t.data)} | grad {grad}"
 
 
-def _kind(t: Tensor, root: Tensor) -> str:
-    if t is root:
-        return "output"
-    if t.grad_fn is not None:
-        return "operation"
-    return "parameter" if t.requires_grad else "input"
-
-
-def _walk(root: Tensor):
-    """Every tensor reachable from ``root`` through grad_fn.inputs, inputs before their users."""
-    try:
-        return walk([root], every_input=True)
-    except RuntimeError:
-        raise RuntimeError("to_dot: the graph below this tensor was freed by backward(); draw it before "
-                           "calling backward, or call backward(retain_graph=True)") from None
-
-
 def to_dot(tensor: Tensor, names: dict | None = None, show_params: bool = True,
            rankdir: str = "LR", values: bool = False) -> str:
     """Graphviz DOT text of the computational graph that produced ``tensor``.
@@ -103,21 +86,27 @@ def to_dot(tensor: Tensor, names: dict | None = None, show_params: bool = True,
     if not isinstance(tensor, Tensor):
         raise TypeError(f"to_dot: expected a Tensor, got {type(tensor).__name__}")
     label_of = {id(t): n for n, t in (names or {}).items() if isinstance(t, Tensor)}
-    order = _walk(tensor)
+    try:  # every tensor reachable through grad_fn.inputs, inputs before their users
+        order = walk([tensor], every_input=True)
+    except RuntimeError:
+        raise RuntimeError("to_dot: the graph below this tensor was freed by backward(); draw it before "
+                           "calling backward, or call backward(retain_graph=True)") from None
     ids = {id(t): f"t{i}" for i, t in enumerate(order)}
     lines = ["digraph deepgrad {", f"  rankdir={rankdir};",
              '  node [fontname="Helvetica", fontsize=11];', '  edge [color="#666666"];']
     edges, constants = [], itertools.count()
     for t in order:
         node = t.grad_fn
-        head = "parameter" if t.requires_grad else "input"
+        head = kind = "parameter" if t.requires_grad else "input"
         if node is not None:
+            kind = "operation"
             extra = _short_params(node.params) if show_params else ""
             head = node.name + (f"\n{extra}" if extra else "")
         if id(t) in label_of:
             head = label_of[id(t)] if node is None else f"{label_of[id(t)]} = {head}"
         body = head + "\n" + _shape(t.shape) + ("\n" + _values(t) if values else "")
-        lines.append(f"  {ids[id(t)]} [label={_quote(body)}, {STYLES[_kind(t, tensor)]}];")
+        style = STYLES["output" if t is tensor else kind]
+        lines.append(f"  {ids[id(t)]} [label={_quote(body)}, {style}];")
         for x in node.inputs if node is not None else ():
             if isinstance(x, Tensor):
                 edges.append(f"  {ids[id(x)]} -> {ids[id(t)]};")

@@ -80,9 +80,7 @@ def push_tangents(prim, args, params, out):
                 out_dot = d.broadcast_to(out_dot, out.shape)
             if out_dot.dtype != out.dtype and out.dtype.kind == "f":
                 out_dot = d.astype(out_dot, out.dtype)
-        if out.tangents is None:
-            out.tangents = {}
-        out.tangents[k] = out_dot
+        out.tangents = {**(out.tangents or {}), k: out_dot}
 
 
 def pop_tangent(y, level):

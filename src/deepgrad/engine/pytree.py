@@ -102,7 +102,7 @@ def tree_flatten(tree, is_leaf=None):
         children, aux = _registry[kind][0](x)
         return PyTreeDef(kind, aux, [walk(c) for c in children])
 
-    treedef = walk(tree)
+    treedef = walk(tree)  # fills leaves
     return leaves, treedef
 
 
@@ -164,11 +164,10 @@ def ravel_parameters(params):
         params = list(params)
     leaves, treedef = tree_flatten(params)
     shapes = [np.shape(p) for p in leaves]
-    sizes = [int(np.prod(s)) for s in shapes]
     dtype = np.result_type(*[np.asarray(p).dtype for p in leaves]) if leaves else np.float32
     vector = Tensor._wrap(np.concatenate([np.asarray(p, dtype=dtype).reshape(-1)
                                           for p in leaves]) if leaves else np.zeros(0, dtype))
-    offsets = np.cumsum([0] + sizes)
+    offsets = np.cumsum([0] + [int(np.prod(s)) for s in shapes])
 
     def unravel(v):
         if np.shape(v) != (offsets[-1],):

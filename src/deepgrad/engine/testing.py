@@ -76,10 +76,6 @@ def _tensors(arrays):
     return [Tensor._wrap(a) for a in arrays]
 
 
-def _random_like(rng, arrays):
-    return [rng.standard_normal(a.shape) for a in arrays]
-
-
 def _directional_fd(f, arrays, dirs, eps):
     plus = _call(f, [a + eps * v for a, v in zip(arrays, dirs)])
     minus = _call(f, [a - eps * v for a, v in zip(arrays, dirs)])
@@ -108,7 +104,7 @@ def check_grads(f, args, order=2, modes=("fwd", "rev"), eps=1e-6, atol=1e-5, rto
     n = len(arrays)
     if order < 1:
         return True
-    v = _random_like(rng, arrays)
+    v = [rng.standard_normal(a.shape) for a in arrays]
     numeric = _directional_fd(f, arrays, v, eps)
     if "fwd" in modes:
         _compare(_forward(f, arrays, v), numeric, atol, rtol, "forward mode (J v)", ())
@@ -132,7 +128,7 @@ def check_adjoint(f, args, rtol=1e-10, atol=1e-12, seed=0):
     """<u, J v> from our JVP equals <J^T u, v> from our VJP, to round-off (no differences)."""
     rng = np.random.default_rng(seed)
     arrays = _float64(args)
-    v = _random_like(rng, arrays)
+    v = [rng.standard_normal(a.shape) for a in arrays]
     j_v = _forward(f, arrays, v)
     u = rng.standard_normal(j_v.shape)
     lhs, rhs = float(np.sum(u * j_v)), _reverse(f, arrays, u, v)

@@ -18,9 +18,9 @@ import scipy.special
 
 from . import conv
 from . import primitives as P
-from .primitives.base import _count, _sum_to_axes
+from .primitives.base import _sum_to_axes
 from .primitives.elementwise import _pow_da_fwd, _pow_dp_fwd
-from .primitives.reductions import _softmax_fwd
+from .primitives.reductions import _mean_fwd, _softmax_fwd
 from .primitives.shape import _getitem_adjoint_fwd
 
 # On arrays, ndarray methods where NumPy has them: they skip the dispatch layer of the np.*
@@ -29,10 +29,6 @@ from .primitives.shape import _getitem_adjoint_fwd
 
 def _sum(x, axis=None, keepdims=False):  # cotangents are float: add.reduce is sum, faster
     return np.add.reduce(x, axis=axis, keepdims=keepdims)
-
-
-def _mean(x, axis=None, keepdims=False):
-    return np.add.reduce(x, axis=axis, keepdims=keepdims) / _count(x.shape, axis)
 
 
 def _broadcast_to(x, shape):
@@ -73,7 +69,7 @@ _TABLE = {
     "transpose":      (lambda x, axes=None: x.transpose(axes),           P.transpose),
     "mT":             (operator.attrgetter("mT"),                        P.mT),
     "sum":            (_sum,                                             P.sum),
-    "mean":           (_mean,                                            P.mean),
+    "mean":           (_mean_fwd,                                        P.mean),
     "broadcast_to":   (_broadcast_to,                                    P.broadcast_to),
     "sum_to":         (_sum_to,                                          P.sum_to),
     "softmax":        (lambda x, axis=-1: _softmax_fwd(x, axis),         P.softmax),

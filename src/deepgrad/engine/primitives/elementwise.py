@@ -145,8 +145,7 @@ def gelu(x):
 def _tie_split(d, g, a, b):
     """g where a > b, g/2 where a == b, 0 elsewhere."""
     # NOTE: at ties maximum/minimum split the gradient evenly between both inputs (as PyTorch).
-    zero = d.zeros_like(g)
-    return d.where(a == b, g * 0.5, d.where(a > b, g, zero))
+    return d.where(a == b, g * 0.5, d.where(a > b, g, d.zeros_like(g)))
 
 
 # y = max(a, b)      a_bar = y_bar [a > b] + y_bar/2 [a == b]

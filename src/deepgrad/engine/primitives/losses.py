@@ -19,10 +19,6 @@ from .base import Primitive, _data, _sum_dots
 from .reductions import _logsumexp_fwd, log_softmax
 
 
-def _is_labels(target):
-    return _data(target).dtype.kind in "iu"
-
-
 def _ce_fwd(z, labels, reduction):
     return _reduce(_logsumexp_fwd(z, (1,), False) - z[np.arange(len(z)), labels], reduction)
 
@@ -107,7 +103,7 @@ def cross_entropy(logits, target, reduction="mean"):
     """
     _check_reduction("cross_entropy", reduction)
     _check_class_target("cross_entropy", logits, target)
-    if not _is_labels(target):  # p need not sum to 1 (as PyTorch)
+    if _data(target).dtype.kind not in "iu":  # class probabilities; p need not sum to 1 (as PyTorch)
         return _reduced(reductions, -reductions.sum(target * log_softmax(logits, 1), 1), reduction)
     return cross_entropy_prim(logits, target, reduction=reduction)
 
@@ -124,12 +120,8 @@ def _per_element(g, x, reduction):
 
 
 def _bce_jvp(d, dots, out, z, y, reduction):
-    terms = []
-    if dots[0] is not None:
-        terms.append((d.sigmoid(z) - y) * dots[0])
-    if dots[1] is not None:
-        terms.append(-z * dots[1])
-    return _reduced(d, _sum_dots(terms), reduction)
+    return _reduced(d, _sum_dots(((d.sigmoid(z) - y) * dots[0] if dots[0] is not None else None,
+                                  -z * dots[1] if dots[1] is not None else None)), reduction)
 
 
 # loss = max(z,0) - z y + log(1 + e^-|z|)     z_bar = (sigmoid(z) - y) loss_bar, y_bar = -z loss_bar

@@ -29,7 +29,7 @@ _sum = linear_map(
 )
 
 # y = mean_axis x              x_bar = broadcast(y_bar) / n
-def _mean_fwd(x, axis, keepdims):
+def _mean_fwd(x, axis=None, keepdims=False):  # (also the array vocabulary's mean)
     # np.add.reduce / n is what np.mean computes, without its 3 us of Python dispatch.
     if x.dtype.kind != "f":
         return np.mean(x, axis=axis, keepdims=keepdims)
