@@ -49,9 +49,7 @@ def walk(roots, stop=(), since=-1, every_input=False):
             if key not in seen:
                 seen[key] = x
                 stack.append(x)
-    found = list(seen.values())
-    found.sort(key=lambda t: -1 if t.grad_fn is None else t.grad_fn.seq)
-    return found
+    return sorted(seen.values(), key=lambda t: -1 if t.grad_fn is None else t.grad_fn.seq)
 
 
 def _reaching(order, targets):

@@ -115,8 +115,7 @@ def jvp(f, primals, tangents, has_aux=False):
         if id(o) not in popped:  # no tangent: zeros batched like o (under vmap: per example)
             has = isinstance(o, Tensor) and o.tangents and level in o.tangents
             popped[id(o)] = pop_tangent(o, level) if has else zeros_like(o)
-    dots = [popped[id(o)] for o in out_leaves]
-    result = (out, tree_unflatten(out_def, dots))
+    result = (out, tree_unflatten(out_def, [popped[id(o)] for o in out_leaves]))
     return result + (aux,) if has_aux else result
 
 

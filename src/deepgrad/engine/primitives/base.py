@@ -116,9 +116,8 @@ def linear_map(name, forward, vjps, **declared):
     def jvp(d, dots, y, *xs, **params):
         if len(dots) > 1:  # (concatenate, stack)
             dots = [t if t is not None else d.zeros_like(x) for t, x in zip(dots, xs)]
-        if type(dots[0]) is np.ndarray:  # on arrays (fast/array_jvp.py): the NumPy forward
-            return forward(*dots, **params)
-        return prim(*dots, **params)
+        # on arrays (fast/array_jvp.py) the NumPy forward, on Tensors the primitive itself
+        return (forward if type(dots[0]) is np.ndarray else prim)(*dots, **params)
 
     prim = Primitive(name, forward, vjps, jvp, **declared)
     return prim

@@ -61,11 +61,8 @@ def _linear_vjp_w(d, g, y, x, w, b=None):
 
 def _linear_jvp(d, dots, y, x, w, b=None):
     # linear(a, B) = a B^T: one node each, no transpose nodes (forward mode is on hvp's path)
-    terms = [d.linear(dots[0], w) if dots[0] is not None else None,
-             d.linear(x, dots[1]) if dots[1] is not None else None]
-    if len(dots) > 2:
-        terms.append(dots[2])
-    return _sum_dots(terms)
+    return _sum_dots((d.linear(dots[0], w) if dots[0] is not None else None,
+                      d.linear(x, dots[1]) if dots[1] is not None else None, *dots[2:]))  # + b_dot
 
 
 # y = x W^T + b      x_bar = y_bar W,  W_bar = y_bar^T x,  b_bar = sum_batch y_bar

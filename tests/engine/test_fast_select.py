@@ -1,0 +1,69 @@
+"""engine/fast/select.where against np.where: equal values and dtypes on every input, the fast
+branch and the fallbacks alike, and relu's gradient through it against PyTorch."""
+
+import numpy as np
+import pytest
+import torch
+
+import deepgrad as dg
+from deepgrad.engine.fast.select import where
+
+
+def _cases():
+    rng = np.random.default_rng(0)
+    for shape in [(3, 4), (128, 256), (512, 1024)]:
+        for dtype in (np.float32, np.float64):
+            yield rng.standard_normal(shape) > 0, rng.standard_normal(shape).astype(dtype)
+
+
+@pytest.mark.parametrize("k", range(6))
+def test_where_equals_numpy_where(k):
+    cond, x = list(_cases())[k]
+    got, want = where(cond, x, 0.0), np.where(cond, x, 0.0)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_array_equal(got, want)
+    assert not np.signbit(got[~cond]).any()  # every dropped entry is +0.0
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+def test_non_finite_cotangent_falls_back_to_selection(bad):
+    cond = np.zeros((128, 256), bool)
+    cond[0, 0] = True
+    x = np.ones((128, 256), np.float32)
+    x[5, 7] = bad  # dropped: inf * 0 would be NaN, the selection gives 0
+    x[0, 0] = bad  # kept as it is
+    got = where(cond, x, 0)
+    np.testing.assert_array_equal(got, np.where(cond, x, 0))
+    assert got[5, 7] == 0 and (np.isnan(got[0, 0]) if np.isnan(bad) else got[0, 0] == bad)
+
+
+@pytest.mark.parametrize("y", [1.0, np.float64(0.0), np.zeros((128, 256))])
+def test_other_fill_values_and_types_take_numpy_where(y):
+    rng = np.random.default_rng(1)
+    cond, x = rng.standard_normal((128, 256)) > 0, rng.standard_normal((128, 256)).astype(np.float32)
+    got, want = where(cond, x, y), np.where(cond, x, y)
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
+
+
+def test_integer_and_broadcast_inputs_take_numpy_where():
+    rng = np.random.default_rng(2)
+    cond = rng.standard_normal((128, 256)) > 0
+    ints = rng.integers(-5, 5, (128, 256))
+    np.testing.assert_array_equal(where(cond, ints, 0), np.where(cond, ints, 0))
+    assert where(cond, ints, 0.0).dtype == np.where(cond, ints, 0.0).dtype
+    row = rng.standard_normal(256)
+    np.testing.assert_array_equal(where(cond, row, 0.0), np.where(cond, row, 0.0))
+
+
+def test_relu_gradient_on_a_large_array_matches_torch():
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((256, 128))
+    g = rng.standard_normal((256, 128))
+    g[0, :4] = [np.inf, -np.inf, np.nan, -0.0]
+    x[0, :4] = -1.0  # all four dropped: torch gives 0
+    a = dg.tensor(x, requires_grad=True)
+    dg.relu(a).backward(dg.tensor(g))
+    t = torch.tensor(x, requires_grad=True)
+    torch.relu(t).backward(torch.tensor(g))
+    np.testing.assert_array_equal(a.grad.numpy(), t.grad.numpy())
