@@ -1,7 +1,7 @@
 """A selection against zero by multiplying with the mask (a speed device).
 
-The VJPs of relu, leaky_relu, abs, clip and the like select the cotangent where a mask holds and
-0 elsewhere: ``np.where(mask, g, 0.0)``. On a random mask np.where branches per element and
+The rules of relu (VJP and JVP), clip and the max/min reductions keep the cotangent where a mask
+holds and 0 elsewhere: ``np.where(mask, g, 0.0)``. On a random mask np.where branches per element and
 mispredicts half the time: 2.9 ms on a (512, 1024) float32 cotangent, against 0.25 ms for
 ``g * mask``. The product equals the selection wherever ``g`` is finite, and inf * 0 is NaN, so a
 NaN in the product (one extra reduction, 0.05 ms) sends the call back to np.where. The one
