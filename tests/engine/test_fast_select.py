@@ -1,5 +1,5 @@
-"""engine/fast/select.where against np.where: equal values and dtypes on every input, the fast
-branch and the fallbacks alike, and relu's gradient through it against PyTorch."""
+"""engine/fast/select.where against np.where: equal bits and dtypes on every input, the masked
+branch and np.where's alike, and relu's gradient through it against PyTorch."""
 
 import numpy as np
 import pytest
@@ -11,22 +11,27 @@ from deepgrad.engine.fast.select import where
 
 def _cases():
     rng = np.random.default_rng(0)
-    for shape in [(3, 4), (128, 256), (512, 1024)]:
-        for dtype in (np.float32, np.float64):
-            yield rng.standard_normal(shape) > 0, rng.standard_normal(shape).astype(dtype)
+    for shape in [(3, 4), (64, 64), (128, 256), (512, 1024)]:
+        for dtype in (np.float16, np.float32, np.float64):
+            x = rng.standard_normal(shape).astype(dtype)
+            x.flat[::7] = -0.0  # kept -0.0 stays -0.0, as np.where keeps it
+            yield rng.standard_normal(shape) > 0, x
+    x = rng.standard_normal((256, 128))
+    yield rng.standard_normal((128, 256)) > 0, x.T  # not contiguous
 
 
-@pytest.mark.parametrize("k", range(6))
-def test_where_equals_numpy_where(k):
+@pytest.mark.parametrize("k", range(13))
+def test_where_equals_numpy_where_bit_for_bit(k):
     cond, x = list(_cases())[k]
     got, want = where(cond, x, 0.0), np.where(cond, x, 0.0)
     assert got.dtype == want.dtype and got.shape == want.shape
     np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
     assert not np.signbit(got[~cond]).any()  # every dropped entry is +0.0
 
 
 @pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
-def test_non_finite_cotangent_falls_back_to_selection(bad):
+def test_non_finite_cotangent_is_selected_not_multiplied(bad):
     cond = np.zeros((128, 256), bool)
     cond[0, 0] = True
     x = np.ones((128, 256), np.float32)

@@ -1,13 +1,13 @@
-"""A selection against zero by multiplying with the mask (a speed device).
+"""A selection against zero by masking the bits (a speed device).
 
 The rules of relu (VJP and JVP), clip and the max/min reductions keep the cotangent where a mask
-holds and 0 elsewhere: ``np.where(mask, g, 0.0)``. On a random mask np.where branches per element and
-mispredicts half the time: 2.9 ms on a (512, 1024) float32 cotangent, against 0.25 ms for
-``g * mask``. The product equals the selection wherever ``g`` is finite, and inf * 0 is NaN, so a
-NaN in the product (one extra reduction, 0.05 ms) sends the call back to np.where. The one
-difference: a selected -0.0 becomes +0.0, as every dropped entry is +0.0 (as PyTorch's
-threshold_backward gives). Below 16,384 entries the checks cost more than they save (3.7 against
-8.3 us at 32 x 16), so small arrays go straight to np.where.
+holds and 0 elsewhere: ``np.where(mask, g, 0.0)``. On a random mask np.where branches per element
+and mispredicts half the time: 2.5 ms on a (512, 1024) float32 cotangent. Here the mask becomes an
+integer of g's width, all ones where it holds and 0 elsewhere (``0 - mask``), and is ANDed with
+g's bits: two branch-free passes, 0.23 ms. That is the selection exactly, bit for bit: a kept entry
+keeps its bits (-0.0, inf and NaN included) and a dropped one is +0.0 (multiplying by the mask
+would turn a dropped inf into NaN). Below 4,096 entries np.where is as fast (8 against 7 us at
+2,048 float32 entries), so small arrays go straight to it.
 """
 
 from __future__ import annotations
@@ -16,15 +16,14 @@ import numpy as np
 
 
 def where(condition, x, y):
-    """``np.where(condition, x, y)``; branch-free when ``y`` is the number 0 and ``x`` a float
-    array of the condition's shape."""
-    if (type(x) is np.ndarray and x.size >= 16384 and x.dtype.kind == "f"
+    """``np.where(condition, x, y)``; branch-free when ``y`` is the number 0 and ``x`` a float16,
+    float32 or float64 array of the condition's shape."""
+    if (type(x) is np.ndarray and x.size >= 4096 and x.dtype.char in "efd"
             and type(y) in (int, float) and y == 0
             and type(condition) is np.ndarray and condition.dtype == bool
             and condition.shape == x.shape):
-        with np.errstate(invalid="ignore", over="ignore"):  # inf * 0 and inf - inf: we check
-            out = np.multiply(x, condition)
-            finite = not np.isnan(np.add.reduce(out, axis=None))
-        if finite:
-            return np.add(out, 0.0, out=out)  # -0.0 (a negative g dropped) -> +0.0
+        bits = np.dtype(f"i{x.dtype.itemsize}")
+        out = np.subtract(0, condition, dtype=bits)  # -1 (every bit set) where kept, else 0
+        np.bitwise_and(x.view(bits), out, out=out)
+        return out.view(x.dtype)
     return np.where(condition, x, y)
