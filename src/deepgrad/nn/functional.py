@@ -112,7 +112,8 @@ def _data(x):
 
 
 def _check_labels(name, scores, target, ignore_index=None):
-    """Validate integer labels (N,) in [0, C) (or equal to ignore_index) for scores (N, C)."""
+    """Validate integer labels (N,) in [0, C) (or equal to ignore_index) for scores (N, C); True
+    when some label is ignore_index."""
     if scores.ndim != 2:
         raise ValueError(f"{name}: expected scores of shape (N, C), got shape "
                          f"{tuple(scores.shape)}")
@@ -125,11 +126,17 @@ def _check_labels(name, scores, target, ignore_index=None):
         raise ValueError(f"{name}: expected {n} labels of shape ({n},), got shape "
                          f"{target.shape}")
     with validation():  # a check that raises, not a branch: compiled replays skip it
-        kept = target if ignore_index is None else target[target != ignore_index]
-        bad = kept.size and (np.minimum.reduce(kept) < 0 or np.maximum.reduce(kept) >= c)
-    if bad:
+        # one min and max answer both questions unless ignore_index lies within them
+        lo, hi = (np.minimum.reduce(target), np.maximum.reduce(target)) if n else (0, -1)
+        ignored = (ignore_index is not None and lo <= ignore_index <= hi
+                   and bool(np.any(target == ignore_index)))
+        if ignored:
+            kept = target[target != ignore_index]
+            lo, hi = (kept.min(), kept.max()) if kept.size else (0, -1)
+    if lo < 0 or hi >= c:
         raise ValueError(f"{name}: labels must be in [0, {c}) for {c} classes, got values from "
-                         f"{kept.min()} to {kept.max()}")
+                         f"{lo} to {hi}")
+    return ignored
 
 
 def _class_weights(name, weight, c, dtype):
@@ -221,13 +228,10 @@ def _cross_entropy_rows(input, target, weight, ignore_index, reduction, label_sm
         if t.shape != tuple(input.shape):
             raise ValueError(f"cross_entropy: probabilities have shape {t.shape}, logits "
                              f"{tuple(input.shape)}; they must match")
-    else:
-        _check_labels("cross_entropy", input, t, ignore_index)
+    ignored = not probabilities and _check_labels("cross_entropy", input, t, ignore_index)
     c = input.shape[-1]
     w = _class_weights("cross_entropy", weight, c, input.dtype)
     plain = w is None and label_smoothing == 0.0
-    with validation():  # read on the data, so deepgrad.compile traces it as a check
-        ignored = not probabilities and bool(np.any(t == ignore_index))
     if plain and not ignored and not probabilities:  # labels: the fused primitive
         return cross_entropy_prim(input, target, reduction=reduction)  # validated above
     log_p = dg.log_softmax(input, axis=-1)
