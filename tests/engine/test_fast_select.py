@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import deepgrad as dg
-from deepgrad.engine.fast.select import where
+from deepgrad.engine.fast.select import where, where_into
 
 
 def _cases():
@@ -72,3 +72,38 @@ def test_relu_gradient_on_a_large_array_matches_torch():
     t = torch.tensor(x, requires_grad=True)
     torch.relu(t).backward(torch.tensor(g))
     np.testing.assert_array_equal(a.grad.numpy(), t.grad.numpy())
+
+
+@pytest.mark.parametrize("k", [1, 5, 12])
+def test_where_into_writes_the_selection_into_out(k):
+    cond, x = list(_cases())[k]
+    out = np.full(x.shape, 7, x.dtype)
+    assert where_into(out, cond, x) is out
+    np.testing.assert_array_equal(out, np.where(cond, x, 0))
+    np.testing.assert_array_equal(np.signbit(out), np.signbit(np.where(cond, x, 0)))
+    wider = np.empty(x.shape, np.float64 if x.dtype != np.float64 else np.float32)
+    np.testing.assert_array_equal(where_into(wider, cond, x), np.where(cond, x, 0).astype(wider.dtype))
+
+
+def test_compiled_relu_gradient_selects_a_non_finite_cotangent_as_pytorch():
+    """jit replays relu's out= VJP: an inf cotangent where x <= 0 gives 0 there, as eager and
+    PyTorch, not the NaN of multiplying by the mask."""
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((128, 128)).astype(np.float32)
+    x[0, :2] = [-1.0, 2.0]
+
+    def f(x, g):
+        return dg.sum(dg.relu(x) * g)
+
+    grad_f = dg.jit(dg.grad(f))
+    ones = np.ones_like(x)
+    grad_f(x, ones)  # traced on finite values
+    g = ones.copy()
+    g[0, :2] = np.inf
+    with np.errstate(invalid="ignore"):  # the forward's 0 * inf
+        got = grad_f(x, g).numpy()
+    t = torch.tensor(x, requires_grad=True)
+    (torch.relu(t) * torch.tensor(g)).sum().backward()
+    assert list(grad_f.sources)  # the replay ran, not an eager fallback
+    np.testing.assert_array_equal(got, t.grad.numpy())
+    assert got[0, 0] == 0 and got[0, 1] == np.inf
