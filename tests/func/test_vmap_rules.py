@@ -100,6 +100,7 @@ CASES = {  # name: (deepgrad f, jax f, example inputs)
     "matmul": (lambda a, b: a @ b, lambda a, b: a @ b, [n(2, 3), n(3, 4)]),
     "matmul vector": (lambda a, b: a @ b, lambda a, b: a @ b, [n(3), n(3, 4)]),
     "matmul batched": (lambda a, b: a @ b, lambda a, b: a @ b, [n(2, 2, 3), n(3)]),
+    "matmul stack": (lambda a, b: a @ b, lambda a, b: a @ b, [n(2, 2, 3), n(3, 4)]),
     "linear": (dg.linear, lambda x, w, b: x @ w.T + b, [n(2, 3), n(4, 3), n(4)]),
     "cross_entropy": (lambda z: P.cross_entropy_prim(z, np.array([0, 2]), reduction="mean"),
                       lambda z: jce(z, np.array([0, 2])), [n(2, 3)]),

