@@ -9,6 +9,7 @@ import numpy as np
 
 from .backward import run_backward, walk
 from . import graph
+from .batched_checkpoint import checkpoint_on_batch
 from .graph import Node
 from .mode import _GradMode, _set_grad_enabled
 from .primitives import Primitive, identity, zeros_like
@@ -26,18 +27,17 @@ def checkpoint(fn, *args):
     Tensors that ``fn`` closes over and that require grad (a block's parameters) are found
     while the forward runs and become inputs of the checkpoint node, so they receive their
     gradients through the ordinary backward pass (functional transforms included). Double
-    backward and forward mode work by recomputing ``fn`` too.
+    backward and forward mode work by recomputing ``fn`` too. Under vmap the block is
+    checkpointed on the whole batch (``batched_checkpoint.py``), so vmap keeps the saving.
     """
-    if not _GradMode.enabled or getattr(graph.tracer, "batching", False):
-        return fn(*args)  # nothing would be stored anyway; under vmap: plain (exact) gradients
+    if not _GradMode.enabled or getattr(graph.tracer, "batching", False):  # nothing stored / vmap:
+        return checkpoint_on_batch(graph.tracer, checkpoint, fn, args) if _GradMode.enabled else fn(*args)
     start = next(Node._counter)  # nodes made by fn have a larger seq
     probes = [Tensor._wrap(a.data) if isinstance(a, Tensor) else a for a in args]
     out = fn(*probes)
     captured = _captured_tensors(out, start)
-    value = out.data
-    del out  # frees the block's activations
-    n = len(args)
-    state = {}
+    value, out = out.data, None  # frees the block's activations
+    n, state = len(args), {}
 
     def recompute(g, xs):
         tensor_mode = isinstance(g, Tensor)

@@ -248,6 +248,8 @@ def vmap(f, in_axes=0, out_axes=0, axis_size=None):
             if ax:
                 perm = (ax,) + tuple(i for i in range(t.ndim) if i != ax)
                 t = P.transpose(t, perm)
+            elif t.requires_grad:  # a node of its own, so gradients reach t, not a batched copy
+                t = P.reshape(t, t.shape)
             inputs.append(interp.mark(t))
         interp.active = _Active.levels + [level]  # what user code inside f sees hidden
         with interp.logical():
