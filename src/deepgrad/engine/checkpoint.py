@@ -30,14 +30,18 @@ def checkpoint(fn, *args):
     backward and forward mode work by recomputing ``fn`` too. Under vmap the block is
     checkpointed on the whole batch (``batched_checkpoint.py``), so vmap keeps the saving.
     """
-    if not _GradMode.enabled or getattr(graph.tracer, "batching", False):  # nothing stored / vmap:
-        return checkpoint_on_batch(graph.tracer, checkpoint, fn, args) if _GradMode.enabled else fn(*args)
+    if not _GradMode.enabled:
+        return fn(*args)  # nothing would be stored anyway
+    if getattr(graph.tracer, "batching", False):  # under vmap: checkpointed on the whole batch
+        return checkpoint_on_batch(graph.tracer, checkpoint, fn, args)
     start = next(Node._counter)  # nodes made by fn have a larger seq
     probes = [Tensor._wrap(a.data) if isinstance(a, Tensor) else a for a in args]
     out = fn(*probes)
     captured = _captured_tensors(out, start)
-    value, out = out.data, None  # frees the block's activations
-    n, state = len(args), {}
+    value = out.data
+    del out  # frees the block's activations
+    n = len(args)
+    state = {}
 
     def recompute(g, xs):
         tensor_mode = isinstance(g, Tensor)
