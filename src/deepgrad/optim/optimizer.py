@@ -65,8 +65,9 @@ class Optimizer:
         update = self._update_in_place if self.in_place else self._update
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is not None:
-                    update(p, p.grad.data, self.state.setdefault(id(p), {}), group)
+                grad = p.grad
+                if grad is not None:
+                    update(p, grad.data, self.state.setdefault(id(p), {}), group)
 
     def _update(self, p, grad, state, group):
         """The textbook update of ``p`` (its docstring's formula), given its gradient array."""

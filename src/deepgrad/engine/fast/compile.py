@@ -20,7 +20,8 @@ program of named-tuple instructions (``Apply``, ``Rule``, ``Call``, ``Leaf``, ``
 From the record it writes one Python function (``compiled.source`` shows it) of plain NumPy calls
 on local variables, leaving out what no result, ``.grad`` or effect reads. A primitive that
 declares ``out=`` variants (linear, relu: ``Primitive(..., out=...)``) writes into buffers
-allocated once, wherever its variant gives the eager values on the traced call; every other
+allocated once, wherever its variant gives the eager values on the traced call (a variant that is
+a one-expression lambda is inlined as its NumPy expression: ``_inline``); every other
 primitive calls its own ``forward`` / VJP rule, so a result is computed by the very same NumPy
 calls as in eager mode and the parameters after n compiled steps are bit-identical to n eager
 steps (tests/benchmarks/test_smoke.py checks it). Values that do not depend on the inputs or the
@@ -53,8 +54,11 @@ a quarter the optimiser's own Python (``SGD.step``).
 
 from __future__ import annotations
 
+import ast
 import builtins
 import functools
+import inspect
+import re
 import types
 import warnings
 from typing import NamedTuple
@@ -70,6 +74,7 @@ from ..vocabulary import ARRAY_OPS
 from . import array_jvp
 
 _MISS = object()  # what a replay returns when called with other shapes than traced
+_SLOT_NAME = re.compile(r"[a-z]\d+")  # the replay's local variables: a0, p3, v5, g16
 
 
 class CompileWarning(UserWarning):
@@ -278,6 +283,67 @@ def _out_variant(fn, value, *args, **params):
     except (ValueError, TypeError):
         return False
     return got is buf and _same_values(buf, _plain(value))
+
+
+@functools.lru_cache(maxsize=None)
+def _module_tree(module):
+    return ast.parse(inspect.getsource(module))
+
+
+@functools.lru_cache(maxsize=None)
+def _lambda_body(fn):
+    """The expression of the one-expression lambda ``fn`` (an out= variant), read from its
+    module's source; None where it cannot be found unambiguously or refers to a closure."""
+    code = fn.__code__
+    if fn.__name__ != "<lambda>" or fn.__closure__ or code.co_kwonlyargcount or code.co_flags & (
+            inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
+        return None
+    try:
+        tree = _module_tree(inspect.getmodule(fn))
+    except (OSError, TypeError, SyntaxError):  # no source (frozen, interactive): call it
+        return None
+    params = list(code.co_varnames[:code.co_argcount])
+    found = [n for n in ast.walk(tree) if isinstance(n, ast.Lambda)
+             and n.lineno == code.co_firstlineno and [a.arg for a in n.args.args] == params]
+    if len(found) != 1 or any(isinstance(n, (ast.Lambda, ast.comprehension))
+                              for n in ast.walk(found[0].body)):
+        return None
+    return found[0].body
+
+
+def _inline(fn, actual, ns):
+    """The call ``fn(*actual)`` of an out= variant as source: its lambda's expression with the
+    parameters renamed to ``actual`` (slot names) and its globals bound in ``ns``, or None.
+
+    Inlining saves W1's compiled step a Python frame per call (13 of them): about 4% of it."""
+    body = _lambda_body(fn)
+    if body is None:
+        return None
+    params = fn.__code__.co_varnames[:fn.__code__.co_argcount]
+    defaults = fn.__defaults__ or ()
+    if len(actual) > len(params) or len(params) - len(actual) > len(defaults):
+        return None
+    names = dict(zip(params, actual))
+    for p, d in zip(params[len(actual):], defaults[len(defaults) - len(params) + len(actual):]):
+        names[p] = f"_l_{p}_{fn.__code__.co_firstlineno}"   # a default: a constant
+        ns[names[p]] = d
+
+    class Rename(ast.NodeTransformer):
+        def visit_Name(self, node):
+            if node.id not in names:
+                value = fn.__globals__.get(node.id, getattr(builtins, node.id, _MISS))
+                if value is _MISS:
+                    raise NameError(node.id)
+                # its own name where free in the replay (np), else a prefixed one
+                free = ns.get(node.id, value) is value and not _SLOT_NAME.fullmatch(node.id)
+                names[node.id] = node.id if free else f"_l_{node.id}"
+                ns[names[node.id]] = value
+            return ast.copy_location(ast.Name(names[node.id], node.ctx), node)
+
+    try:
+        return ast.unparse(Rename().visit(ast.parse(ast.unparse(body), mode="eval")).body)
+    except NameError:
+        return None
 
 
 def _square_bar(d, g, y, a, p):
@@ -747,10 +813,11 @@ def _generate(trace, result_slots, single, rebuild, check_shapes=True):
             a = ", ".join(s.name for s in inst.ins)
             kw = _kwargs(ns, slot.name, inst.params)
             if inst.out:
-                f = f"O{slot.name}"
-                ns[f] = prim.out[0]
-                body.append(f"{slot.name} = {f}({buffer(slot)}, {a}{kw})   # {prim.name}, "
-                            "into its buffer")
+                b = buffer(slot)
+                call = not kw and _inline(prim.out[0], [b, *(s.name for s in inst.ins)], ns)
+                if not call:
+                    call, ns[f"O{slot.name}"] = f"O{slot.name}({b}, {a}{kw})", prim.out[0]
+                body.append(f"{slot.name} = {call}   # {prim.name}, into its buffer")
                 continue
             f = f"F{slot.name}"
             ns[f] = prim.forward
@@ -762,17 +829,19 @@ def _generate(trace, result_slots, single, rebuild, check_shapes=True):
             a = ", ".join(s.name for s in [inst.g, inst.y, *inst.ins])
             kw = _kwargs(ns, slot.name, inst.params)
             if inst.out:
-                f = f"O{slot.name}"
-                ns[f] = prim.out[1][inst.k]
                 b = buffer(slot)
                 if slot.name in direct:
                     p = direct[slot.name].name
                     ns["Z" + p] = Tensor._wrap(ns[b])
-                    body.append(f"if P{p}.grad is Z{p}:   # still last step's .grad: keep it "
+                    body.append(f"if P{p}._grad is Z{p}:   # still last step's .grad: keep it "
                                 "apart")
                     body.append(f"    P{p}._grad = _wrap(Z{p}.data.copy())")
-                body.append(f"{slot.name} = {f}({b}, {a}{kw})   # {prim.name} vjp {inst.k}, "
-                            "into its buffer")
+                fn = prim.out[1][inst.k]
+                call = not kw and _inline(fn, [b, *(s.name for s in [inst.g, inst.y, *inst.ins])],
+                                          ns)
+                if not call:
+                    call, ns[f"O{slot.name}"] = f"O{slot.name}({b}, {a}{kw})", fn
+                body.append(f"{slot.name} = {call}   # {prim.name} vjp {inst.k}, into its buffer")
                 continue
             f = f"R{slot.name}"
             ns[f] = inst.fn
@@ -792,7 +861,7 @@ def _generate(trace, result_slots, single, rebuild, check_shapes=True):
                         f"{_kwargs(ns, inst.slot.name, inst.kw)})")
         elif isinstance(inst, Leaf):
             p, g = inst.param.name, inst.g.name
-            body.append(f"if P{p}.grad is None:   # the leaf's .grad, as eager")
+            body.append(f"if P{p}._grad is None:   # the leaf's .grad, as eager")
             if g in direct:
                 body.append(f"    P{p}._grad = Z{p}")
             else:
@@ -800,7 +869,7 @@ def _generate(trace, result_slots, single, rebuild, check_shapes=True):
                 ns[t] = Tensor._wrap(np.empty(inst.param.value.shape, inst.param.value.dtype))
                 body.append(f"    _copyto({t}.data, {g}); P{p}._grad = {t}")
             body.append("else:")
-            body.append(f"    P{p}._grad = _wrap(P{p}.grad.data + {g})")
+            body.append(f"    P{p}._grad = _wrap(P{p}._grad.data + {g})")
         elif isinstance(inst, Effect):
             body.append(f"{inst.name}()   # {inst.label}()")
     ret = [f"_wrap({s.name}.copy())" if s.buffered else f"_wrap({s.name})" for s in result_slots]

@@ -1,0 +1,76 @@
+"""compile's inlining of out= variants: a one-expression lambda becomes its NumPy line in the
+replay (parameters renamed, globals bound), anything else stays a call; both give eager's values."""
+
+import importlib
+
+import numpy as np
+
+import deepgrad as dg
+from deepgrad.engine.primitives.elementwise import relu
+from deepgrad.engine.primitives.linalg import linear_prim
+
+C = importlib.import_module("deepgrad.engine.fast.compile")  # the module (fast/ exports compile())
+
+
+def _mlp_step():
+    rng = np.random.default_rng(0)
+    dg.manual_seed(0)  # the same initial weights on every call
+    model = dg.nn.Sequential(dg.nn.Linear(3, 5), dg.nn.ReLU(), dg.nn.Linear(5, 2))
+    opt = dg.optim.SGD(model.parameters(), lr=0.1)
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = dg.nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    return model, step, dg.tensor(rng.standard_normal((4, 3))), dg.tensor(rng.standard_normal((4, 2)))
+
+
+def test_relu_and_linear_out_variants_are_inlined_as_numpy_lines():
+    _, step, x, y = _mlp_step()
+    compiled = dg.compile(step)
+    compiled(x, y)
+    src = compiled.source
+    assert "np.maximum(" in src and ", 0, out=B" in src           # relu forward, inlined
+    assert "where_into(B" in src and " > 0, " in src              # relu x_bar, inlined
+    assert "np.matmul(" in src and "np.add.reduce(" in src        # linear's VJPs, inlined
+    assert "_linear_fwd(" in src                                   # linear forward: one call
+    assert " = O" not in src                                       # no out= variant left as a call
+
+
+def test_inlined_replay_equals_eager_bit_for_bit():
+    m1, step1, x, y = _mlp_step()
+    m2, step2, _, _ = _mlp_step()
+    compiled = dg.compile(step2)
+    for _ in range(3):
+        assert np.array_equal(step1(x, y).data, compiled(x, y).data)
+    for p, q in zip(m1.parameters(), m2.parameters()):
+        assert np.array_equal(p.data, q.data) and np.array_equal(p.grad.data, q.grad.data)
+
+
+def test_inline_renames_parameters_binds_globals_and_defaults():
+    ns = {"np": np}
+    fwd = C._inline(linear_prim.out[0], ["Bv1", "a0", "p2"], ns)  # no bias: b takes its default
+    assert fwd.startswith("_linear_fwd(a0, p2, _l_b_") and fwd.endswith(", out=Bv1)")
+    default = fwd.split(", ")[2]
+    assert ns[default] is None and callable(ns["_linear_fwd"])
+    vjp = C._inline(relu.out[1][0], ["Bg3", "g2", "v1", "a0"], ns)
+    assert vjp == "where_into(Bg3, a0 > 0, g2)" and callable(ns["where_into"])
+
+
+def test_what_cannot_be_inlined_stays_a_call():
+    k = 3.0
+    closure = lambda o, x: np.multiply(x, k, out=o)  # noqa: E731  (reads a closure cell)
+
+    def named(o, x):
+        return np.multiply(x, 2, out=o)
+
+    ns = {}
+    assert C._inline(closure, ["B", "a"], ns) is None
+    assert C._inline(named, ["B", "a"], ns) is None
+    assert C._inline(lambda o, x: np.negative(x, out=o), ["B", "a", "extra"], ns) is None
+    # a global that would clash with a name already bound differently gets a prefix
+    ns = {"np": object()}
+    assert C._inline(relu.out[0], ["Bv1", "a0"], ns) == "_l_np.maximum(a0, 0, out=Bv1)"
