@@ -34,7 +34,7 @@ def test_relu_and_linear_out_variants_are_inlined_as_numpy_lines():
     compiled(x, y)
     src = compiled.source
     assert "np.maximum(" in src and ", 0, out=B" in src           # relu forward, inlined
-    assert "where_into(B" in src and " > 0, " in src              # relu x_bar, inlined
+    assert "select.where_into(B" in src and " > 0, " in src              # relu x_bar, inlined
     assert "np.matmul(" in src and "np.add.reduce(" in src        # linear's VJPs, inlined
     assert "_linear_fwd(" in src                                   # linear forward: one call
     assert " = O" not in src                                       # no out= variant left as a call
@@ -57,7 +57,7 @@ def test_inline_renames_parameters_binds_globals_and_defaults():
     default = fwd.split(", ")[2]
     assert ns[default] is None and callable(ns["_linear_fwd"])
     vjp = C._inline(relu.out[1][0], ["Bg3", "g2", "v1", "a0"], ns)
-    assert vjp == "where_into(Bg3, a0 > 0, g2)" and callable(ns["where_into"])
+    assert vjp == "select.where_into(Bg3, a0 > 0, g2)" and ns["select"].where_into
 
 
 def test_what_cannot_be_inlined_stays_a_call():

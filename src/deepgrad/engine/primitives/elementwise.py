@@ -11,7 +11,7 @@ import math
 import numpy as np
 import scipy.special
 
-from ..fast.select import where_into
+from ..fast import select
 from .base import Primitive, _data, elementwise, linear_map, pointwise
 
 # --------------------------------------------------------------------------- arithmetic
@@ -113,7 +113,7 @@ relu = Primitive(
     (lambda d, g, y, x: d.where(x > 0, g, 0.0),),
     lambda d, dots, y, x: d.where(x > 0, dots[0], 0.0),
     # out= variants for compile; its x_bar masks the bits (fast/select.py): exact, 10x np.where
-    out=(lambda o, x: np.maximum(x, 0, out=o), (lambda o, g, y, x: where_into(o, x > 0, g),)),
+    out=(lambda o, x: np.maximum(x, 0, out=o), (lambda o, g, y, x: select.where_into(o, x > 0, g),)),
     batch="elementwise",
 )
 
@@ -159,16 +159,19 @@ minimum = pointwise(
     (lambda d, g, y, a, b: _tie_split(d, g, b, a), lambda d, g, y, a, b: _tie_split(d, g, a, b)))
 
 
+def _where_jvp(d, dots, y, c, a, b):
+    dot = d.where(c, 0.0 if dots[1] is None else dots[1], 0.0 if dots[2] is None else dots[2])
+    dot = dot if dot.dtype == y.dtype else d.astype(dot, y.dtype)  # a float32 side, say
+    return dot if dot.shape == y.shape else d.broadcast_to(dot, y.shape)
+
+
 # y = a where c else b         a_bar = y_bar [c], b_bar = y_bar [not c]   (c is not differentiable)
+# The missing side is the number 0, so select.where (np.where's forward here) skips np.where's
+# per-element branch: relu's rules run on Tensors under hvp, where that was 6% of the HVP.
 _where = Primitive(
-    "where", np.where,
-    (None,
-     lambda d, g, y, c, a, b: d.where(c, g, d.zeros_like(g)),
-     lambda d, g, y, c, a, b: d.where(c, d.zeros_like(g), g)),
-    lambda d, dots, y, c, a, b: d.where(
-        c,
-        dots[1] if dots[1] is not None else d.zeros_like(y),
-        dots[2] if dots[2] is not None else d.zeros_like(y)), batch="elementwise",
+    "where", select.where,
+    (None, lambda d, g, y, c, a, b: d.where(c, g, 0.0), lambda d, g, y, c, a, b: d.where(c, 0.0, g)),
+    _where_jvp, batch="elementwise",
 )
 
 
