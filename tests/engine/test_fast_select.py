@@ -107,3 +107,28 @@ def test_compiled_relu_gradient_selects_a_non_finite_cotangent_as_pytorch():
     assert list(grad_f.sources)  # the replay ran, not an eager fallback
     np.testing.assert_array_equal(got, t.grad.numpy())
     assert got[0, 0] == 0 and got[0, 1] == np.inf
+
+
+@pytest.mark.parametrize("side", [1, 2])
+def test_where_jvp_with_one_side_constant_broadcasts_and_keeps_the_dtype(side):
+    # the constant side enters where's JVP as the number 0: the tangent still has the output's
+    # shape (c and the differentiated side broadcast smaller than it) and dtype
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    rng = np.random.default_rng(3)
+    cond = rng.standard_normal((3, 1)) > 0
+    a, b = rng.standard_normal((3, 1)), rng.standard_normal((1, 4))
+    da = rng.standard_normal((3, 1)) if side == 1 else rng.standard_normal((1, 4))
+
+    def f(v):
+        return dg.where(cond, v, b) if side == 1 else dg.where(cond, a, v)
+
+    def jf(v):
+        return jax.numpy.where(cond, v, b) if side == 1 else jax.numpy.where(cond, a, v)
+
+    primal = a if side == 1 else b
+    y, dy = dg.jvp(f, (dg.tensor(primal),), (dg.tensor(da),))
+    jy, jdy = jax.jvp(jf, (primal,), (da,))
+    assert dy.shape == (3, 4) and dy.data.dtype == np.float64
+    np.testing.assert_array_equal(dy.data, np.asarray(jdy))
+    np.testing.assert_array_equal(y.data, np.asarray(jy))

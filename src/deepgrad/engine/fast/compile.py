@@ -315,7 +315,8 @@ def _inline(fn, actual, ns):
     """The call ``fn(*actual)`` of an out= variant as source: its lambda's expression with the
     parameters renamed to ``actual`` (slot names) and its globals bound in ``ns``, or None.
 
-    Inlining saves W1's compiled step a Python frame per call (13 of them): about 4% of it."""
+    The replay then reads as the NumPy it runs (``np.maximum(v5, 0, out=Bv6)``, not ``Ov6(Bv6,
+    v5)``), and W1's compiled step makes 13 Python calls fewer: 1% of its instructions."""
     body = _lambda_body(fn)
     if body is None:
         return None
