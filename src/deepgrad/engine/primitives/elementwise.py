@@ -112,7 +112,7 @@ relu = Primitive(
     "relu", lambda x: np.maximum(x, 0),
     (lambda d, g, y, x: d.where(x > 0, g, 0.0),),
     lambda d, dots, y, x: d.where(x > 0, dots[0], 0.0),
-    # out= variants for compile; its x_bar masks the bits (fast/select.py): exact, 10x np.where
+    # out= variants for compile; its x_bar multiplies the bits (fast/select.py): exact, 14x np.where
     out=(lambda o, x: np.maximum(x, 0, out=o), (lambda o, g, y, x: select.where_into(o, x > 0, g),)),
     batch="elementwise",
 )
@@ -166,8 +166,8 @@ def _where_jvp(d, dots, y, c, a, b):
 
 
 # y = a where c else b         a_bar = y_bar [c], b_bar = y_bar [not c]   (c is not differentiable)
-# The missing side is the number 0, so select.where (np.where's forward here) skips np.where's
-# per-element branch: relu's rules run on Tensors under hvp, where that was 6% of the HVP.
+# The missing side is the number 0, where select.where skips np.where's mispredicted per-element
+# branch: under hvp relu's rules run on Tensors, through here (345k of W4's 8.2M instructions).
 _where = Primitive(
     "where", select.where,
     (None, lambda d, g, y, c, a, b: d.where(c, g, 0.0), lambda d, g, y, c, a, b: d.where(c, 0.0, g)),
