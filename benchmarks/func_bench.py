@@ -25,6 +25,9 @@ if __name__ == "__main__":  # threads are fixed before NumPy and JAX start their
         os.environ.setdefault(var, "1")
     os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false")
     os.environ.setdefault("JAX_PLATFORMS", "cpu")
+    from benchmarks.one_core import pin
+
+    pin(sys.argv)  # one core for every peer (XLA takes a second one otherwise)
 
 import argparse
 import time
@@ -32,6 +35,7 @@ import time
 import numpy as np
 
 import deepgrad as dg
+from benchmarks.one_core import cores
 from benchmarks.sections import write_section
 from benchmarks.transforms_bench import ms, table, timeit
 
@@ -165,13 +169,15 @@ def heading():
     """The section's title line: what ran, when, on which threads and under what load."""
     load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
     return (f"## Functional transforms (issue 14: `python -m benchmarks.func_bench`, "
-            f"{time.strftime('%Y-%m-%d', time.gmtime())}, 1 BLAS/XLA thread, OPENBLAS_CORETYPE="
+            f"{time.strftime('%Y-%m-%d', time.gmtime())}, 1 BLAS/XLA thread, {cores()}, OPENBLAS_CORETYPE="
             f"{os.environ.get('OPENBLAS_CORETYPE', 'unset')}, load average {load} on "
             f"{os.cpu_count()} cores shared with other runs: ratios, not absolute times)")
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--all-cores", action="store_true",
+                        help="do not pin the process to one core (see benchmarks/one_core.py)")
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
     parser.add_argument("--threads", type=int, default=1, help="(fixed at 1 before imports)")
     args = parser.parse_args(argv)

@@ -23,6 +23,9 @@ if __name__ == "__main__":  # threads are fixed before NumPy and JAX start their
         os.environ.setdefault(var, "1")
     os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false")
     os.environ.setdefault("JAX_PLATFORMS", "cpu")
+    from benchmarks.one_core import pin
+
+    pin(sys.argv)  # one core for every peer (XLA takes a second one otherwise)
 
 import argparse
 import time
@@ -35,6 +38,8 @@ if str(ROOT / "examples") not in sys.path:
     sys.path.insert(0, str(ROOT / "examples"))
 
 import jax_tutorial as T  # noqa: E402  (examples/, the port)
+
+from benchmarks.one_core import cores  # noqa: E402
 
 
 def jax_loop(data, epochs, seed=0):
@@ -142,7 +147,7 @@ def report(quick=False):
         pass
     ref = rows.get("JAX jax.jit", rows["deepgrad.jit"])[0]
     lines = [f"### JAX's MLP tutorial on digits ({epochs - 1} timed epochs of "
-             f"{len(T.batches(len(data[0]), T.BATCH_SIZE, 0))} steps, 64-512-512-10, 1 thread)",
+             f"{len(T.batches(len(data[0]), T.BATCH_SIZE, 0))} steps, 64-512-512-10, 1 thread, {cores()})",
              "", "| | training s | time / JAX jit | test accuracy |", "|---|---|---|---|"]
     for name, (s, acc) in rows.items():
         lines.append(f"| {name} | {s:.2f} | {s / ref:.2f} | {acc:.3f} |")
@@ -154,6 +159,8 @@ def report(quick=False):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--all-cores", action="store_true",
+                        help="do not pin the process to one core (see benchmarks/one_core.py)")
     parser.add_argument("--quick", action="store_true", help="2 epochs: a smoke run")
     parser.add_argument("--threads", type=int, default=1, help="(fixed at 1 before imports)")
     args = parser.parse_args(argv)

@@ -1,0 +1,42 @@
+"""The benchmarks' own helpers: the one-core pin and the instruction counter's step."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from benchmarks import instructions, one_core
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no CPU affinity on this OS")
+@pytest.mark.parametrize("argv, want", [([], "pinned to core"), (["--all-cores"], None)])
+def test_pin_restricts_the_process_to_one_core_unless_asked_not_to(argv, want):
+    code = ("import os, sys; from benchmarks.one_core import pin, cores; pin(sys.argv[1:]); "
+            "print(len(os.sched_getaffinity(0)), cores())")
+    out = subprocess.run([sys.executable, "-c", code, *argv], cwd=ROOT, capture_output=True,
+                         text=True, check=True).stdout.split(maxsplit=1)
+    allowed = len(os.sched_getaffinity(0))
+    if want:
+        assert out[0] == "1" and out[1].startswith(want)
+    else:
+        assert int(out[0]) == allowed
+
+
+@pytest.mark.parametrize("case", instructions.CASES)
+def test_every_instruction_case_builds_and_steps(case):
+    call = instructions._step(case)  # what the counter runs under cachegrind, here without it
+    call()
+
+
+def test_an_unknown_case_is_refused_by_name():
+    with pytest.raises(SystemExit) as stop:
+        instructions.main(["W9:eager"])
+    assert "W9:eager" in str(stop.value) and "W1:compiled" in str(stop.value)
+
+
+def test_cores_names_the_allowed_cores():
+    text = one_core.cores()
+    assert text.startswith("pinned to core") or text.endswith("cores")
