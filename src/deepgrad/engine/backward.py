@@ -183,8 +183,8 @@ def _chain_rule(order, pending, d, keep, shared, arrive, after):
             x_bar = rule(d, g, y, *xs, **node.params)
             if x_bar is None:
                 continue
-            if x_bar.shape != x.shape:  # the adjoint of broadcasting is a sum: done here, once
-                x_bar = d.sum_to(x_bar, x.shape)
+            if x_bar.shape != x.data.shape:  # the adjoint of broadcasting is a sum, done once
+                x_bar = d.sum_to(x_bar, x.data.shape)
             if x_bar.dtype != x.data.dtype:
                 x_bar = d.astype(x_bar, x.data.dtype)
             if on_arrays and type(x_bar) is not np.ndarray:  # a NumPy scalar from a full reduction

@@ -64,6 +64,8 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward")
 
     def __call__(self, *args, **kwargs):
+        if anomaly.names is None and "_forward_hooks" not in self.__dict__:
+            return self.forward(*args, **kwargs)  # no hooks, no anomaly mode: the common case
         if anomaly.names is not None:  # detect_anomaly on: its messages name this module
             with anomaly.module_scope(self):
                 return self._call_with_hooks(args, kwargs)
