@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
+import torch
 
 import deepgrad as dg
 
@@ -163,11 +164,12 @@ def test_jax_arbitrates_under_the_convention_abs_prime_0_is_0():
         m.startswith("double_backward") for m in result["torch_wrong"]), result
 
 
-def test_a_subnormal_before_a_kink_is_unsettled_and_deepgrad_is_exact():
+def test_a_subnormal_before_a_kink_is_not_deepgrads_mismatch_and_deepgrad_is_exact():
     """abs(x2 + softplus(x1)) at x1 = -745, x2 = 0: softplus(-745) = 4.9e-324 (the correctly
     rounded e^-745, as np.logaddexp), so abs' = 1 there. PyTorch's log1p and XLA flush the
     subnormal to 0 and take abs'(0) = 0; a finite step straddles the kink, so nothing but the
-    exact value decides: d/dx2 = u000 + u001 (x2 broadcasts over the last axis)."""
+    exact value decides: d/dx2 = u000 + u001 (x2 broadcasts over the last axis). Whether PyTorch
+    flushes depends on the CPU path its log1p takes; XLA flushed on both machines seen."""
     def f(x1, x2):
         return dg.abs(dg.add(x2, dg.softplus(x1)))
 
@@ -183,7 +185,12 @@ def test_a_subnormal_before_a_kink_is_unsettled_and_deepgrad_is_exact():
     np.testing.assert_allclose(t2.grad.numpy()[..., 0], u.sum(axis=-1), rtol=1e-12)
     result = checked(f, ref, [x1, x2])
     assert result["deepgrad_wrong"] == []
-    assert "backward (a subnormal value, which the references flush to 0)" in result["unsettled"]
+    flushed = "backward (a subnormal value, which the references flush to 0)"
+    torch_value = torch.nn.functional.softplus(torch.tensor(-745.0, dtype=torch.float64)).item()
+    if torch_value == 0.0:  # PyTorch's vectorised log1p flushes (found on an AVX2 path): unsettled
+        assert flushed in result["unsettled"]
+    else:  # it keeps 4.9e-324 (AVX-512, seen 2026-12-02): PyTorch agrees with deepgrad outright
+        assert not any(m.startswith("backward") for m in result["unsettled"] + result["torch_wrong"])
 
 
 def test_round_off_of_an_exactly_zero_second_derivative_is_unsettled_not_a_defect():
