@@ -207,8 +207,8 @@ class Apply(NamedTuple):
 
 
 class Rule(NamedTuple):
-    """A VJP rule term: x_bar of input ``k`` of ``prim`` from the cotangent ``g``; ``fn``: the
-    rule replayed (the primitive's own, or a cheaper form of it, see ``_cheaper_rule``)."""
+    """A VJP rule term: x_bar of input ``k`` of ``prim`` from the cotangent ``g`` (``out``: into
+    the buffer of the rule's out= variant)."""
     slot: _Slot
     prim: object
     k: int
@@ -217,7 +217,6 @@ class Rule(NamedTuple):
     ins: list
     params: dict
     out: bool
-    fn: object
 
 
 class Jvp(NamedTuple):
@@ -345,22 +344,6 @@ def _inline(fn, actual, ns):
         return ast.unparse(Rename().visit(ast.parse(ast.unparse(body), mode="eval")).body)
     except NameError:
         return None
-
-
-def _square_bar(d, g, y, a, p):
-    """x ** 2's a_bar without pow_da's general power and where: g (a + a)."""
-    return g * (a + a)
-
-
-def _cheaper_rule(prim, k, ins, value, g, y, args, params):
-    """A cheaper form of ``prim``'s VJP rule ``k`` where one applies to these inputs (a square's
-    x_bar by ``_square_bar``) and gives the eager ``value`` exactly, else the rule itself."""
-    rule = prim.vjps[k]
-    p = ins[1].value if prim.name == "pow" and k == 0 else None
-    if p is None or ins[1].kind != "const" or np.shape(p) != () or p != 2:
-        return rule
-    got = _square_bar(ARRAY_OPS, g, y, *args, **params)
-    return _square_bar if isinstance(got, np.ndarray) and _same_values(got, value) else rule
 
 
 def _layout(arr):
@@ -693,10 +676,8 @@ class Trace:
             rule_out = prim.out[1][k] if prim.out is not None else None
             buffered = _out_variant(rule_out, value, _plain(g.value), _plain(y.value), *args,
                                     **params)
-            fn = None if buffered else _cheaper_rule(prim, k, ins, value, _plain(g.value),
-                                                     _plain(y.value), args, params)
             slot = self._new("g", "op", value)
-            self.lines.append(Rule(slot, prim, k, g, y, ins, params, buffered, fn))
+            self.lines.append(Rule(slot, prim, k, g, y, ins, params, buffered))
         shape, dtype = x.shape, x.data.dtype
         if value.shape != shape:
             value = d.sum_to(value, shape)
@@ -845,9 +826,8 @@ def _generate(trace, result_slots, single, rebuild, check_shapes=True):
                 body.append(f"{slot.name} = {call}   # {prim.name} vjp {inst.k}, into its buffer")
                 continue
             f = f"R{slot.name}"
-            ns[f] = inst.fn
-            body.append(f"{slot.name} = {f}(_d, {a}{kw})   # {prim.name} vjp {inst.k}"
-                        + (" (as g (a + a))" if inst.fn is _square_bar else ""))
+            ns[f] = prim.vjps[inst.k]
+            body.append(f"{slot.name} = {f}(_d, {a}{kw})   # {prim.name} vjp {inst.k}")
         elif isinstance(inst, Jvp):
             f = f"J{inst.slot.name}"
             ns[f] = inst.prim.jvp
