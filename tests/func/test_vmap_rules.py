@@ -275,3 +275,19 @@ def test_vmap_refuses_reading_values():
     with pytest.raises(TypeError, match="bool\\(\\) of a batched tensor"):
         dg.vmap(lambda x: x if bool(dg.sum(x) > 0) else -x)(X)
 
+
+
+@pytest.mark.parametrize("batched", ["both", "input", "target"])
+def test_vmap_of_nn_functional_mse_loss_equals_jax(batched):
+    """nn.functional.mse_loss checks the target's shape as the tensor shows it (one example's
+    under vmap); it compared the batched array's shape and refused every batched target."""
+    from deepgrad.nn import functional as F
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((5, 3)), rng.standard_normal((5, 3))
+    ax = {"both": (0, 0), "input": (0, None), "target": (None, 0)}[batched]
+    xs, ys = (x if ax[0] == 0 else x[0]), (y if ax[1] == 0 else y[0])
+    ours = dg.func.vmap(F.mse_loss, in_axes=ax)(dg.tensor(xs), dg.tensor(ys))
+    theirs = jax.vmap(lambda a, b: jnp.mean((a - b) ** 2), in_axes=ax)(xs, ys)
+    np.testing.assert_allclose(ours.data, np.asarray(theirs), rtol=1e-12, atol=0)
+    with pytest.raises(ValueError, match="target shape"):
+        dg.func.vmap(F.mse_loss)(dg.tensor(x), dg.tensor(rng.standard_normal((5, 2))))

@@ -15,7 +15,7 @@ from deepgrad.engine.conv import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_
                                   avg_pool2d, conv1d, conv2d, flatten, max_pool1d, max_pool2d,
                                   unflatten)
 from deepgrad.engine.primitives import cross_entropy_prim
-from deepgrad.engine.primitives import mse_loss as fused_mse_loss
+from deepgrad.engine.primitives.losses import mse_loss_prim
 from deepgrad.engine.tensor import Tensor
 from deepgrad.random import get_generator
 
@@ -341,7 +341,8 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
 def mse_loss(input, target, reduction="mean"):
     """l = (input - target)^2 elementwise; shapes must match (no silent broadcasting)."""
     _check_reduction("mse_loss", reduction)
-    shape = tuple(_data(target).shape)
+    # a Tensor's own shape: under vmap one example's (its .data holds them all)
+    shape = tuple(target.shape) if isinstance(target, Tensor) else np.shape(target)
     if shape != tuple(input.shape):
         raise ValueError(f"mse_loss: target shape {shape} does not match input shape "
                          f"{tuple(input.shape)} (e.g. use y.reshape(-1, 1) for one output)")
@@ -349,7 +350,7 @@ def mse_loss(input, target, reduction="mean"):
         target = np.asarray(target).astype(input.dtype, copy=False)
     elif target.dtype != input.dtype:
         target = dg.astype(target, input.dtype)
-    return fused_mse_loss(input, target, reduction=reduction)  # one graph node
+    return mse_loss_prim(input, target, reduction=reduction)  # one graph node, checked above
 
 
 def l1_penalty(parameters):
