@@ -53,7 +53,8 @@ def _child(case, steps):
 
 def _count(case, steps):
     """Total instructions of one child run of ``steps`` steps under cachegrind."""
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    # one thread, and one hash seed: str hashes (dict and set layouts) vary run to run otherwise
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", PYTHONHASHSEED="0")
     cmd = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
            sys.executable, "-m", "benchmarks.instructions", "--child", case, str(steps)]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)

@@ -98,7 +98,7 @@ class Anomaly:
 def _check_gradients(node, g, pending):
     """After ``node``'s VJP rules ran: every gradient they produced must be finite."""
     for i in node.diff:
-        x_bar = pending.get(id(node.inputs[i]))
+        x_bar = pending.get(node.inputs[i])
         x_data = getattr(x_bar, "data", x_bar)
         if x_data is not None and not np.isfinite(np.asarray(x_data)).all():
             origin, module = getattr(node, "origin", ("(made before detect_anomaly)", "?"))

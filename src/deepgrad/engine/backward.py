@@ -9,6 +9,8 @@ is itself recorded and can be differentiated again.
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from . import graph
@@ -29,27 +31,30 @@ def walk(roots, stop=(), since=-1, every_input=False):
 
     Follows the inputs that require grad (every Tensor input with ``every_input``, for drawing);
     does not go past tensors in ``stop`` nor into nodes made before ``since`` (a checkpoint's
-    block). One pass collects them; sorting by node creation order (a topological order by
-    construction) replaces a two-phase DFS. Used by backward, compile, checkpoint, dot and the
+    block). One pass collects them: the leaves, then the rest sorted by node creation order (a
+    topological order by construction), in place of a two-phase DFS. Used by backward, compile, checkpoint, dot and the
     lexicographic derivative.
     """
-    seen = {id(t): t for t in roots}  # marked when first reached: each tensor is pushed once
-    stack = list(seen.values())
+    seen = dict.fromkeys(roots)  # marked when first reached: each tensor is pushed once
+    stack, leaves, made = list(seen), [], []
     while stack:
         t = stack.pop()
         node = t.grad_fn
-        if node is None or id(t) in stop or node.seq < since:
+        (leaves if node is None else made).append(t)
+        if node is None or (stop and id(t) in stop) or node.seq < since:
             continue
         inputs = node.inputs
         if inputs is None:
             raise RuntimeError(_FREED)
-        for x in ([x for x in inputs if isinstance(x, Tensor)] if every_input
-                  else [inputs[i] for i in node.diff]):
-            key = id(x)
-            if key not in seen:
-                seen[key] = x
+        # (a map, not a list comprehension: that costs a function call per node)
+        for x in (inputs if every_input else map(inputs.__getitem__, node.diff)):
+            if isinstance(x, Tensor) and x not in seen:
+                seen[x] = None
                 stack.append(x)
-    return sorted(seen.values(), key=lambda t: -1 if t.grad_fn is None else t.grad_fn.seq)
+    return leaves + sorted(made, key=_CREATED)
+
+
+_CREATED = operator.attrgetter("grad_fn.seq")  # a sort key in C: no Python call per tensor
 
 
 def _reaching(order, targets):
@@ -110,13 +115,11 @@ def run_backward(roots, cotangents, inputs=None, retain_graph=False, create_grap
         if isinstance(g, Tensor) != tensor_mode:  # the vocabulary's kind: Tensors or arrays
             g = Tensor._wrap(g) if tensor_mode else g.data
         shared.add(id(g))  # the caller holds it: a leaf may not adopt it
-        key = id(r)
-        pending[key] = g if key not in pending else pending[key] + g
+        pending[r] = g if r not in pending else pending[r] + g
 
     def arrive(t, g):
         """PyTorch's face, per tensor: the g to propagate through t's node, or None to stop."""
-        key = id(t)
-        if keep is not None and key not in keep:
+        if keep is not None and id(t) not in keep:  # (keep and stop: only with inputs=)
             return None
         if t._hooks:
             for hook in t._hooks:  # each sees a Tensor and may replace it
@@ -124,8 +127,8 @@ def run_backward(roots, cotangents, inputs=None, retain_graph=False, create_grap
                 if r is not None:
                     g = r if tensor_mode else (r.data if isinstance(r, Tensor) else np.asarray(r))
             shared.add(id(g))  # a hook (or its result) may hold g
-        if key in stop:
-            results[key] = g
+        if stop and id(t) in stop:
+            results[id(t)] = g
             return None
         node = t.grad_fn
         if node is None:
@@ -163,15 +166,16 @@ def run_backward(roots, cotangents, inputs=None, retain_graph=False, create_grap
 def _chain_rule(order, pending, d, keep, shared, arrive, after):
     """The chain rule, outputs first: each tensor's summed cotangent through its node's VJP rules.
 
-    ``pending`` maps id(tensor) to the sum of the cotangents that reached it so far; ``d`` is the
-    vocabulary the rules run on (``ARRAY_OPS`` or ``TENSOR_OPS``); ``keep`` the tensors that
-    reach an ``inputs=`` tensor (None: all); ``shared`` the cotangents held twice (a leaf copies
-    them); ``arrive`` and ``after`` are PyTorch's face, per tensor and per node (``run_backward``).
+    ``pending`` maps each tensor (Tensors hash by identity) to the sum of the cotangents that
+    reached it so far; ``d`` is the vocabulary the rules run on (``ARRAY_OPS`` or
+    ``TENSOR_OPS``); ``keep`` the tensors that reach an ``inputs=`` tensor (None: all); ``shared``
+    the cotangents held twice (a leaf copies them); ``arrive`` and ``after`` are PyTorch's face,
+    per tensor and per node (``run_backward``).
     """
     on_arrays = d is ARRAY_OPS
     for i in range(len(order) - 1, -1, -1):
         t, order[i] = order[i], None  # the tensor (and its data) may go once it has been used
-        g = pending.pop(id(t), None)
+        g = pending.pop(t, None)
         if g is None or (g := arrive(t, g)) is None:
             continue  # not reached, or stopped there (a leaf, an inputs= tensor)
         node = t.grad_fn
@@ -191,8 +195,7 @@ def _chain_rule(order, pending, d, keep, shared, arrive, after):
                 x_bar = np.asarray(x_bar)
             if x_bar is g:  # passed on unchanged (add, identity): a leaf may not adopt it
                 shared.add(id(g))
-            key = id(x)
-            pending[key] = x_bar if key not in pending else pending[key] + x_bar
+            pending[x] = x_bar if x not in pending else pending[x] + x_bar
         after(node, g, pending)
 
 

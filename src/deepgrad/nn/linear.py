@@ -13,7 +13,8 @@ from deepgrad.nn.parameter import Parameter
 
 def check_features(name, x, expected):
     """Raise a clear error when the last dimension of x is not `expected`."""
-    shape = x.shape if hasattr(x, "shape") else np.shape(x)
+    shape = getattr(x, "shape", None)  # one read of the property (hasattr would be a second)
+    shape = np.shape(x) if shape is None else shape
     if not shape or shape[-1] != expected:
         raise ValueError(f"{name} expects {expected} input features, got "
                          f"{shape[-1] if shape else 'a scalar'} (input shape {tuple(shape)})")

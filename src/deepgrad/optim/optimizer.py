@@ -50,12 +50,12 @@ class Optimizer:
     @effect  # replayed as a call by deepgrad.compile
     def zero_grad(self, set_to_none=True):
         """Clear every parameter's `.grad` (to None, or to zeros in place)."""
-        for group in self.param_groups:
+        for group in self.param_groups:  # on the ._grad slot: nothing to check in None
             for p in group["params"]:
-                if set_to_none or p.grad is None:
-                    p.grad = None
+                if set_to_none or p._grad is None:
+                    p._grad = None
                 else:
-                    p.grad.data[...] = 0
+                    p._grad.data[...] = 0
 
     in_place = True  # step runs the fast _update_in_place; False: the textbook _update
 
@@ -65,7 +65,7 @@ class Optimizer:
         update = self._update_in_place if self.in_place else self._update
         for group in self.param_groups:
             for p in group["params"]:
-                grad = p.grad
+                grad = p._grad  # the slot behind the .grad property: a read, nothing to check
                 if grad is not None:
                     update(p, grad.data, self.state.setdefault(id(p), {}), group)
 

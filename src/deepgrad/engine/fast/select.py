@@ -25,7 +25,9 @@ _INTEGER = {dtype: bits for dtype, (bits, _) in _BITS.items()}
 def where(condition, x, y):
     """``np.where(condition, x, y)``; branch-free when ``y`` is the number 0 and ``x`` a float16,
     float32 or float64 array of the condition's shape."""
-    bits, least = _BITS.get(x.dtype, (None, 0)) if type(x) is np.ndarray else (None, 0)
+    if type(x) is not np.ndarray or x.size < 2048:  # small (relu on W1): np.where, checked first
+        return np.where(condition, x, y)
+    bits, least = _BITS.get(x.dtype, (None, 0))
     if (bits is not None and x.size >= least and type(y) in (int, float) and y == 0
             and type(condition) is np.ndarray and condition.dtype == bool
             and condition.shape == x.shape):
