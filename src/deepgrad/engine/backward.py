@@ -32,8 +32,8 @@ def walk(roots, stop=(), since=-1, every_input=False):
     Follows the inputs that require grad (every Tensor input with ``every_input``, for drawing);
     does not go past tensors in ``stop`` nor into nodes made before ``since`` (a checkpoint's
     block). One pass collects them: the leaves, then the rest sorted by node creation order (a
-    topological order by construction), in place of a two-phase DFS. Used by backward, compile, checkpoint, dot and the
-    lexicographic derivative.
+    topological order by construction), in place of a two-phase DFS. Used by backward, compile,
+    checkpoint, dot and the lexicographic derivative.
     """
     seen = dict.fromkeys(roots)  # marked when first reached: each tensor is pushed once
     stack, leaves, made = list(seen), [], []

@@ -20,12 +20,13 @@ import numpy as np
 _BITS = {np.dtype(np.float16): (np.int16, 2048), np.dtype(np.float32): (np.int32, 2048),
          np.dtype(np.float64): (np.int64, 4096)}
 _INTEGER = {dtype: bits for dtype, (bits, _) in _BITS.items()}
+_SMALL = min(least for _, least in _BITS.values())  # below it every float goes to np.where
 
 
 def where(condition, x, y):
     """``np.where(condition, x, y)``; branch-free when ``y`` is the number 0 and ``x`` a float16,
     float32 or float64 array of the condition's shape."""
-    if type(x) is not np.ndarray or x.size < 2048:  # small (relu on W1): np.where, checked first
+    if type(x) is not np.ndarray or x.size < _SMALL:  # small (relu on W1): tested first
         return np.where(condition, x, y)
     bits, least = _BITS.get(x.dtype, (None, 0))
     if (bits is not None and x.size >= least and type(y) in (int, float) and y == 0
