@@ -93,17 +93,20 @@ def tree_flatten(tree, is_leaf=None):
     ``is_leaf(x) -> bool`` stops the descent at chosen subtrees (as JAX's argument).
     """
     leaves = []
+    return leaves, _flatten(tree, is_leaf, leaves)
 
-    def walk(x):
-        kind = None if is_leaf is not None and is_leaf(x) else _container(x)
-        if kind is None:
-            leaves.append(x)
-            return _LEAF
-        children, aux = _registry[kind][0](x)
-        return PyTreeDef(kind, aux, [walk(c) for c in children])
 
-    treedef = walk(tree)  # fills leaves
-    return leaves, treedef
+def _flatten(x, is_leaf, leaves):
+    """``x``'s structure, its leaves appended to ``leaves``. (A module function, not a closure
+    calling itself: that is a reference cycle, and the leaves, a whole graph of activations
+    with them, would wait for the garbage collector instead of going when the caller drops
+    them.)"""
+    kind = None if is_leaf is not None and is_leaf(x) else _container(x)
+    if kind is None:
+        leaves.append(x)
+        return _LEAF
+    children, aux = _registry[kind][0](x)
+    return PyTreeDef(kind, aux, [_flatten(c, is_leaf, leaves) for c in children])
 
 
 def tree_unflatten(treedef, leaves):
@@ -135,24 +138,26 @@ def tree_map(f, tree, *rest, is_leaf=None):
 def _leaves_like(treedef, tree, what):
     """The leaves of ``tree`` in ``treedef``'s order (dicts matched by key), or a clear error."""
     out = []
-
-    def walk(df, x):
-        if df.kind == "leaf":
-            out.append(x)
-            return
-        kind = _container(x)
-        children, keys = _registry[kind][0](x) if kind is not None else ((), None)
-        if kind is not df.kind or len(children) != len(df.children) or (
-                kind is dict and set(keys) != set(df.aux)):
-            raise ValueError(f"{what} does not have the first tree's structure {treedef}: "
-                             f"found {tree_structure(tree)}")
-        if kind is dict:
-            children = [x[k] for k in df.aux]
-        for c, item in zip(df.children, children):
-            walk(c, item)
-
-    walk(treedef, tree)
+    _match(treedef, tree, out, lambda: ValueError(
+        f"{what} does not have the first tree's structure {treedef}: found "
+        f"{tree_structure(tree)}"))
     return out
+
+
+def _match(df, x, out, mismatch):
+    """Append ``x``'s leaves in ``df``'s order to ``out``; raise ``mismatch()`` where they differ."""
+    if df.kind == "leaf":
+        out.append(x)
+        return
+    kind = _container(x)
+    children, keys = _registry[kind][0](x) if kind is not None else ((), None)
+    if kind is not df.kind or len(children) != len(df.children) or (
+            kind is dict and set(keys) != set(df.aux)):
+        raise mismatch()
+    if kind is dict:
+        children = [x[k] for k in df.aux]
+    for c, item in zip(df.children, children):
+        _match(c, item, out, mismatch)
 
 
 def ravel_parameters(params):
