@@ -80,6 +80,9 @@ def test_bad_arguments_are_named():
         dg.autograd.grad(y.sum(), [a.data])
     with pytest.raises(ValueError, match="grad_outputs has 2 entries but outputs has 1"):
         dg.autograd.grad(y.sum(), a, grad_outputs=[None, None])
+    with pytest.raises(dg.ShapeError, match=r"grad_outputs\[0\] has shape \(2,\) but outputs\[0\] has "
+                       r"shape \(3,\)"):
+        dg.autograd.grad(y, a, grad_outputs=[dg.tensor([1.0, 2.0])])
 
 
 def test_the_graph_is_freed_unless_retained():
