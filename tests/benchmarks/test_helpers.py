@@ -1,4 +1,4 @@
-"""The benchmarks' own helpers: the one-core pin and the instruction counter's step."""
+"""The benchmarks' own helpers: the one-core pin, the instruction counter's step, the paired timer."""
 
 import os
 import subprocess
@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from benchmarks import instructions, one_core
+from benchmarks import instructions, one_core, paired
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -43,3 +43,17 @@ def test_an_unknown_case_is_refused_by_name():
 def test_cores_names_the_allowed_cores():
     text = one_core.cores()
     assert text.startswith("pinned to core") or text.endswith("cores")
+
+
+def test_paired_times_both_trees_and_prints_a_ratio_per_case(capsys):
+    paired.main([ROOT, "--cases", "W1:eager,W4:grad", "--pairs", "3", "--burst", "0.01"])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("this / other") and len(lines) == 3
+    for case, line in zip(("W1:eager", "W4:grad"), lines[1:]):
+        ratio = float(line.split("this/other")[1].split()[0])
+        assert line.startswith(case) and ratio > 0
+
+
+def test_paired_refuses_a_tree_that_does_not_import_its_own_deepgrad(tmp_path):
+    with pytest.raises(SystemExit, match="not from its own src/"):
+        paired.main([str(tmp_path), "--cases", "W1:eager", "--pairs", "3"])
