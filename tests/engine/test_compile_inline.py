@@ -33,9 +33,10 @@ def test_relu_and_linear_out_variants_are_inlined_as_numpy_lines():
     compiled = dg.compile(step)
     compiled(x, y)
     src = compiled.source
-    assert "np.maximum(" in src and ", 0, out=B" in src           # relu forward, inlined
-    assert "select.where_into(B" in src and " > 0, " in src              # relu x_bar, inlined
-    assert "np.matmul(" in src and "np.add.reduce(" in src        # linear's VJPs, inlined
+    assert "np_maximum(" in src and ", 0, out=B" in src           # relu forward, inlined
+    assert "select_where_into(B" in src and " > 0, " in src       # relu x_bar, inlined
+    assert "np_matmul(" in src and "np_add_reduce(" in src        # linear's VJPs, inlined
+    assert "np." not in src and "select." not in src              # module attributes bound once
     assert "_linear_fwd(" in src                                   # linear forward: one call
     assert " = O" not in src                                       # no out= variant left as a call
 
@@ -57,7 +58,9 @@ def test_inline_renames_parameters_binds_globals_and_defaults():
     default = fwd.split(", ")[2]
     assert ns[default] is None and callable(ns["_linear_fwd"])
     vjp = C._inline(relu.out[1][0], ["Bg3", "g2", "v1", "a0"], ns)
-    assert vjp == "select.where_into(Bg3, a0 > 0, g2)" and ns["select"].where_into
+    assert vjp == "select_where_into(Bg3, a0 > 0, g2)" and ns["select_where_into"].__name__ == "where_into"
+    assert C._inline(linear_prim.out[1][2], ["Bg4", "g2", "v1", "a0", "p2"], ns) == \
+        "np_add_reduce(g2, 0, out=Bg4)" and ns["np_add_reduce"] == np.add.reduce
 
 
 def test_what_cannot_be_inlined_stays_a_call():
@@ -71,6 +74,8 @@ def test_what_cannot_be_inlined_stays_a_call():
     assert C._inline(closure, ["B", "a"], ns) is None
     assert C._inline(named, ["B", "a"], ns) is None
     assert C._inline(lambda o, x: np.negative(x, out=o), ["B", "a", "extra"], ns) is None
-    # a global that would clash with a name already bound differently gets a prefix
+    # a module attribute is bound as np_maximum, whatever np is bound to in the replay
     ns = {"np": object()}
-    assert C._inline(relu.out[0], ["Bv1", "a0"], ns) == "_l_np.maximum(a0, 0, out=Bv1)"
+    assert C._inline(relu.out[0], ["Bv1", "a0"], ns) == "np_maximum(a0, 0, out=Bv1)"
+    ns = {"np_maximum": object()}  # the same for a bound attribute: the dotted name then stays
+    assert C._inline(relu.out[0], ["Bv1", "a0"], ns) == "np.maximum(a0, 0, out=Bv1)"
