@@ -50,7 +50,7 @@ def test_paired_times_both_trees_and_prints_a_ratio_per_case(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("this / other") and len(lines) == 3
     for case, line in zip(("W1:eager", "W4:grad"), lines[1:]):
-        ratio = float(line.split("this/other")[1].split()[0])
+        ratio = float(line.split("per pair")[1].split()[0])
         assert line.startswith(case) and ratio > 0
 
 

@@ -121,6 +121,11 @@ def _data(x):
     return x.data if isinstance(x, Tensor) else x
 
 
+def _shape(x):
+    """np.shape(x), without NumPy's dispatch on a Tensor (5.5k instead of 1.3k instructions)."""
+    return x.shape if isinstance(x, Tensor) else np.shape(x)
+
+
 def _index_data(index):
     """Indices may contain Tensors (advanced indexing); NumPy wants arrays."""
     if isinstance(index, Tensor):

@@ -22,7 +22,7 @@ import math
 import numpy as np
 
 from ..graph import apply
-from ..tensor import _data  # noqa: F401  (re-exported to the primitives)
+from ..tensor import _data, _shape  # noqa: F401  (re-exported to the primitives)
 
 
 class Primitive:

@@ -15,7 +15,7 @@ import numpy as np
 from ..errors import ShapeError
 from ..hooks import validation
 from . import reductions
-from .base import Primitive, _data, _sum_dots
+from .base import Primitive, _data, _shape, _sum_dots
 from .reductions import _logsumexp_fwd, log_softmax
 
 
@@ -74,7 +74,7 @@ def _check_reduction(name, reduction):
 def _check_class_target(name, logits, target):
     """Integer labels (N,) in [0, C), or float probabilities (N, C), for logits (N, C)."""
     # shapes as the tensors show them (one example's under vmap), values from the arrays
-    zs, ts, t = tuple(np.shape(logits)), tuple(np.shape(target)), np.asarray(_data(target))
+    zs, ts, t = tuple(_shape(logits)), tuple(_shape(target)), np.asarray(_data(target))
     if len(zs) != 2:
         raise ShapeError(f"{name}: logits must have shape (N, C), got shape {zs}")
     n, c = zs
@@ -139,9 +139,9 @@ bce_with_logits_prim = Primitive(
 def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
     """Sigmoid + binary cross-entropy in one stable step (as PyTorch's); shapes must match."""
     _check_reduction("binary_cross_entropy_with_logits", reduction)
-    if np.shape(target) != np.shape(logits):
-        raise ShapeError(f"binary_cross_entropy_with_logits: target has shape {np.shape(target)} but "
-                         f"logits have shape {np.shape(logits)}; they must match (no broadcasting)")
+    if _shape(target) != _shape(logits):
+        raise ShapeError(f"binary_cross_entropy_with_logits: target has shape {_shape(target)} but "
+                         f"logits have shape {_shape(logits)}; they must match (no broadcasting)")
     return bce_with_logits_prim(logits, target, reduction=reduction)
 
 
@@ -168,8 +168,8 @@ mse_loss_prim = Primitive(
 
 def mse_loss(input, target, reduction="mean"):
     """Squared error (input - target)^2, reduced by mean, sum or none (shapes must match)."""
-    if np.shape(input) != np.shape(target):
-        raise ShapeError(f"mse_loss: input has shape {np.shape(input)} but target has "
-                         f"shape {np.shape(target)}; they must match (no broadcasting)")
+    if _shape(input) != _shape(target):
+        raise ShapeError(f"mse_loss: input has shape {_shape(input)} but target has "
+                         f"shape {_shape(target)}; they must match (no broadcasting)")
     _check_reduction("mse_loss", reduction)
     return mse_loss_prim(input, target, reduction=reduction)
