@@ -193,13 +193,30 @@ def test_a_subnormal_before_a_kink_is_not_deepgrads_mismatch_and_deepgrad_is_exa
         assert not any(m.startswith("backward") for m in result["unsettled"] + result["torch_wrong"])
 
 
+def test_log_softmax_of_a_row_holding_inf_is_nan_throughout_as_the_references():
+    """exp(1e4) = inf next to -2: log_softmax as x - logsumexp(x) gave [nan, -inf] and the
+    finite gradient -0.7 for the -2 (the cotangent passed through), where PyTorch and JAX, which
+    shift by the max first, give NaN for every entry (found by shard 1 of the quick fuzz)."""
+    def f(x1, x2):
+        return dg.log_softmax(dg.concatenate([dg.exp(x1), x2], axis=0), axis=0)
+
+    def ref(o, x1, x2):
+        return o.log_softmax(o.concatenate([o.exp(x1), x2], 0), 0)
+
+    result = checked(f, ref, [[10000.0], [-2.0]])
+    assert result["comparisons"] and result["deepgrad_wrong"] == []
+
+
 def test_round_off_of_an_exactly_zero_second_derivative_is_unsettled_not_a_defect():
     """log_softmax over two equal values (x1 broadcast against (-2, -2) by minimum) does not
     depend on x1, so every derivative in x1 is exactly 0; after ** 3 and weights 1e4, deepgrad's
     float64 Hessian entry is -2.3e-10 (PyTorch 0, JAX -2.5e-12), and in np.longdouble -8.7e-14:
-    it shrinks with the precision, so it is round-off and the formulas agree."""
+    it shrinks with the precision, so it is round-off and the formulas agree. (Found with
+    log_softmax composed as z - logsumexp(z), written out here: log_softmax now shifts by the
+    max as PyTorch and JAX do, and gives their 0.)"""
     def f(x0, x1, x3):
-        return dg.linear(dg.abs(dg.log_softmax(dg.minimum(x1, x0) ** 3.0, axis=0)), x3)
+        z = dg.minimum(x1, x0) ** 3.0
+        return dg.linear(dg.abs(z - dg.logsumexp(z, axis=0, keepdims=True)), x3)
 
     def ref(o, x0, x1, x3):
         return o.linear(o.abs(o.log_softmax(o.pow(o.minimum(x1, x0), 3.0), 0)), x3)

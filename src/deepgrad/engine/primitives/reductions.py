@@ -10,7 +10,7 @@ import builtins
 import numpy as np
 
 from ..fast.rows import reduce_kept  # whole columns at once: a speed device
-from .base import Primitive, _count, _kept_shape, _norm_axis, linear_map
+from .base import Primitive, _count, _kept_shape, _norm_axis, _shape, linear_map
 
 # --------------------------------------------------------------------------- reductions
 
@@ -127,7 +127,7 @@ def var(x, axis=None, keepdims=False, ddof=0):
     """
     axis = _norm_axis(axis, np.ndim(x))
     centred = x - mean(x, axis, keepdims=True)
-    n = builtins.max(_count(np.shape(x), axis) - int(ddof), 0)
+    n = builtins.max(_count(_shape(x), axis) - int(ddof), 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         return sum(centred * centred, axis, keepdims) / n
 
@@ -156,5 +156,9 @@ def softmax(x, axis=-1):
 
 
 def log_softmax(x, axis=-1):
-    """x - logsumexp(x) along ``axis`` (composed: its derivative g - softmax(x) sum(g) follows)."""
-    return x - logsumexp(x, axis, keepdims=True)
+    """s - logsumexp(s) along ``axis`` with s = x - max(x), the max held constant as PyTorch and
+    JAX compute it (a row holding +inf is NaN throughout, as theirs, not [nan, -inf]); composed:
+    its derivative g - softmax(x) sum(g) follows."""
+    m = max(x, axis, keepdims=True)
+    s = x - (m.detach() if hasattr(m, "detach") else m)
+    return s - logsumexp(s, axis, keepdims=True)
