@@ -342,6 +342,31 @@ def test_transforms_free_their_graph_without_the_garbage_collector(name):
         gc.enable()
 
 
+@pytest.mark.parametrize("compiled", [False, True])
+def test_a_training_step_frees_its_activations_without_the_garbage_collector(compiled):
+    model = dg.nn.Sequential(dg.nn.Linear(3, 4), dg.nn.Tanh(), dg.nn.Linear(4, 1))
+    opt = dg.optim.Adam(model.parameters(), lr=1e-2)
+    made = []
+    model[1].register_forward_hook(lambda module, inputs, out: made.append(weakref.ref(out)))
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = dg.nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    run = dg.compile(step) if compiled else step
+    x, y = dg.tensor(np.linspace(-1, 1, 15).reshape(5, 3)), dg.tensor(np.ones((5, 1)))
+    gc.collect()
+    gc.disable()
+    try:
+        run(x, y)  # traced (compiled) or eager: the activations go with the step's last reference
+        assert made and all(r() is None for r in made)
+    finally:
+        gc.enable()
+
+
 # ------------------------------------------------------------------ dtypes, repr, NumPy
 
 def test_dtype_rules():
