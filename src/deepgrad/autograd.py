@@ -6,7 +6,7 @@ from .engine.backward import _check_gradient, run_backward, walk
 from .engine.custom import Function, FunctionCtx, once_differentiable  # noqa: F401
 from .engine.errors import ShapeError
 from .engine.graph import enable_grad, no_grad  # noqa: F401
-from .engine.tensor import Tensor
+from .engine.tensor import Tensor, _shape
 
 
 def _as_tuple(x, name):
@@ -54,8 +54,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if g is None and t.data.size != 1:
             raise RuntimeError(f"autograd.grad: outputs[{i}] has shape {t.shape}; a gradient can be "
                                f"implied only for a one-element output, so pass grad_outputs[{i}]")
-        if g is not None and tuple(np.shape(g)) != t.shape:
-            raise ShapeError(f"autograd.grad: grad_outputs[{i}] has shape {tuple(np.shape(g))} but "
+        if g is not None and tuple(_shape(g)) != t.shape:
+            raise ShapeError(f"autograd.grad: grad_outputs[{i}] has shape {tuple(_shape(g))} but "
                              f"outputs[{i}] has shape {t.shape}")
     cotangents = [_check_gradient(t, g, create_graph) for t, g in zip(outputs, grad_outputs)]
     retain = create_graph if retain_graph is None else retain_graph

@@ -50,8 +50,8 @@ def test_paired_times_both_trees_and_prints_a_ratio_per_case(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("this / other") and len(lines) == 3
     for case, line in zip(("W1:eager", "W4:grad"), lines[1:]):
-        ratio = float(line.split("per pair")[1].split()[0])
-        assert line.startswith(case) and ratio > 0
+        float(line.split("per pair")[1].split()[0])  # a number is printed (its value is noise)
+        assert line.startswith(case) and "fastest" in line
 
 
 def test_paired_refuses_a_tree_that_does_not_import_its_own_deepgrad(tmp_path):

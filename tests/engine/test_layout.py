@@ -11,7 +11,7 @@ BUDGET = 1500  # DESIGN.md's budget for the evening read, which it now meets
 # to deepgrad/drawing.py, var, log_softmax, gelu and probability cross-entropy composed,
 # elementwise JVPs derived from their VJPs, jacfwd and jacrev one helper: 1,542; then helpers used
 # once folded into their one caller, backward's bookkeeping among them: 1,492; 1,500 by session 11;
-# 1,496 after backward keyed its sums by tensor; 1,500 with _shape and log_softmax shifted by its max).
+# 1,496 after backward keyed its sums by tensor; 1,499 with _shape and log_softmax shifted by its max).
 FUNCTIONAL_CEILING = 798  # vmap's batching rules and the custom derivatives, 796 now (+22 over
 # 774: the per-example integer index as one gather instead of a loop that was wrong, NumPy's
 # split advanced indices x[0, :, idx], the outer product's einsum; batched.py gave back 6), +2

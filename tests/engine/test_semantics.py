@@ -10,6 +10,8 @@ import torch
 
 import deepgrad as dg
 
+from .test_compile_inline import _mlp_step
+
 matplotlib.use("Agg")
 
 
@@ -344,20 +346,10 @@ def test_transforms_free_their_graph_without_the_garbage_collector(name):
 
 @pytest.mark.parametrize("compiled", [False, True])
 def test_a_training_step_frees_its_activations_without_the_garbage_collector(compiled):
-    model = dg.nn.Sequential(dg.nn.Linear(3, 4), dg.nn.Tanh(), dg.nn.Linear(4, 1))
-    opt = dg.optim.Adam(model.parameters(), lr=1e-2)
+    model, step, x, y = _mlp_step()  # Linear, ReLU, Linear under SGD
     made = []
     model[1].register_forward_hook(lambda module, inputs, out: made.append(weakref.ref(out)))
-
-    def step(x, y):
-        opt.zero_grad()
-        loss = dg.nn.functional.mse_loss(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-
     run = dg.compile(step) if compiled else step
-    x, y = dg.tensor(np.linspace(-1, 1, 15).reshape(5, 3)), dg.tensor(np.ones((5, 1)))
     gc.collect()
     gc.disable()
     try:

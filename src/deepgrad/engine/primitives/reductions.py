@@ -159,6 +159,5 @@ def log_softmax(x, axis=-1):
     """s - logsumexp(s) along ``axis`` with s = x - max(x), the max held constant as PyTorch and
     JAX compute it (a row holding +inf is NaN throughout, as theirs, not [nan, -inf]); composed:
     its derivative g - softmax(x) sum(g) follows."""
-    m = max(x, axis, keepdims=True)
-    s = x - (m.detach() if hasattr(m, "detach") else m)
+    s = x - max(x, axis, keepdims=True).detach()
     return s - logsumexp(s, axis, keepdims=True)
