@@ -34,7 +34,8 @@ def test_relu_and_linear_out_variants_are_inlined_as_numpy_lines():
     compiled(x, y)
     src = compiled.source
     assert "np_maximum(" in src and ", 0, out=B" in src           # relu forward, inlined
-    assert "select_where_into(B" in src and " > 0, " in src       # relu x_bar, inlined
+    assert "select_where_bits(B" in src and " > 0, " in src       # relu x_bar, inlined
+    assert "_bits, " in src and "select_bits(" not in src          # its views made once
     assert "np_matmul(" in src and "np_add_reduce(" in src        # linear's VJPs, inlined
     assert "np." not in src and "select." not in src              # module attributes bound once
     assert "_linear_fwd(" in src                                   # linear forward: one call
@@ -58,9 +59,16 @@ def test_inline_renames_parameters_binds_globals_and_defaults():
     default = fwd.split(", ")[2]
     assert ns[default] is None and callable(ns["_linear_fwd"])
     vjp = C._inline(relu.out[1][0], ["Bg3", "g2", "v1", "a0"], ns)
-    assert vjp == "select_where_into(Bg3, a0 > 0, g2)" and ns["select_where_into"].__name__ == "where_into"
+    assert vjp == "select_where_bits(Bg3, select_bits(Bg3), a0 > 0, select_bits(g2))"
+    assert ns["select_where_bits"].__name__ == "where_bits"
+    ns["Bg3"], ns["Bg2"] = np.zeros(3, np.float32), np.zeros(3, np.float32)  # g2 written into Bg2
+    once = C._inline(relu.out[1][0], ["Bg3", "g2", "v1", "a0"], ns, {"Bg3": "Bg3", "g2": "Bg2"})
+    assert once == "select_where_bits(Bg3, Bg3_bits, a0 > 0, Bg2_bits)"
+    assert ns["Bg2_bits"].base is ns["Bg2"] and ns["Bg2_bits"].dtype == np.int32
     assert C._inline(linear_prim.out[1][2], ["Bg4", "g2", "v1", "a0", "p2"], ns) == \
         "np_add_reduce(g2, 0, out=Bg4)" and ns["np_add_reduce"] == np.add.reduce
+    assert C._inline(linear_prim.out[1][2], ["Bg5", "g2", "v1", "a0", "p2"], ns) == \
+        "np_add_reduce(g2, 0, out=Bg5)"  # bound again: each read of np.add.reduce is a new object
 
 
 def test_what_cannot_be_inlined_stays_a_call():

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import deepgrad as dg
-from deepgrad.engine.fast.select import where, where_into
+from deepgrad.engine.fast.select import bits, where, where_bits
 
 
 def _cases():
@@ -75,14 +75,17 @@ def test_relu_gradient_on_a_large_array_matches_torch():
 
 
 @pytest.mark.parametrize("k", [1, 5, 12])
-def test_where_into_writes_the_selection_into_out(k):
+def test_where_bits_writes_the_selection_into_out(k):
     cond, x = list(_cases())[k]
     out = np.full(x.shape, 7, x.dtype)
-    assert where_into(out, cond, x) is out
+    assert where_bits(out, bits(out), cond, bits(x)) is out
     np.testing.assert_array_equal(out, np.where(cond, x, 0))
     np.testing.assert_array_equal(np.signbit(out), np.signbit(np.where(cond, x, 0)))
-    wider = np.empty(x.shape, np.float64 if x.dtype != np.float64 else np.float32)
-    np.testing.assert_array_equal(where_into(wider, cond, x), np.where(cond, x, 0).astype(wider.dtype))
+    other = np.empty(x.shape, np.float64 if x.dtype != np.float64 else np.float32)
+    with pytest.raises(TypeError, match="where_bits: x has"):  # numpy would widen the integers
+        where_bits(other, bits(other), cond, bits(x))
+    with pytest.raises(TypeError, match="bits: expected a float16, float32 or float64 array"):
+        bits(cond)
 
 
 def test_compiled_relu_gradient_selects_a_non_finite_cotangent_as_pytorch():

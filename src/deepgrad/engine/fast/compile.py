@@ -71,10 +71,13 @@ from ..hooks import effect, validation  # noqa: F401  (the markers, re-exported 
 from ..pytree import tree_flatten
 from ..tensor import Tensor
 from ..vocabulary import ARRAY_OPS
-from . import array_jvp
+from . import array_jvp, select
 
 _MISS = object()  # what a replay returns when called with other shapes than traced
 _SLOT_NAME = re.compile(r"[a-z]\d+")  # the replay's local variables: a0, p3, v5, g16
+# Pure functions of a buffer that a replay computes once, not per step: a view is the same view
+# of the same buffer every time (relu's x_bar reads its buffers' bits, fast/select.py).
+_ONCE = {select.bits}
 
 
 class CompileWarning(UserWarning):
@@ -310,13 +313,16 @@ def _lambda_body(fn):
     return found[0].body
 
 
-def _inline(fn, actual, ns):
+def _inline(fn, actual, ns, buffers=None):
     """The call ``fn(*actual)`` of an out= variant as source: its lambda's expression with the
     parameters renamed to ``actual`` (slot names) and its globals bound in ``ns``, or None.
 
     The replay then reads as the NumPy it runs (``np_maximum(v5, 0, out=Bv6)``, not ``Ov6(Bv6,
     v5)``), and W1's compiled step makes 13 Python calls fewer: 1% of its instructions. A
-    module's attribute is bound under its dotted name: 10 of them cost W1 8k instructions."""
+    module's attribute is bound under its dotted name: 10 of them cost W1 8k instructions.
+    ``buffers`` maps the names that always hold the same array (a buffer, a slot written into
+    one) to that buffer's name: a call of ``_ONCE`` on them is made here, once (``Bg17_bits``)."""
+    buffers = buffers or {}
     body = _lambda_body(fn)
     if body is None:
         return None
@@ -355,11 +361,23 @@ def _inline(fn, actual, ns):
             for attr in reversed(chain):
                 value = getattr(value, attr, _MISS)
             name = "_".join([root.id, *reversed(chain)])
-            if value is _MISS or isinstance(value, types.ModuleType) or ns.get(name, value) \
-                    is not value:
+            bound = ns.get(name, value)  # (np.add.reduce is a new bound method at each read)
+            if value is _MISS or isinstance(value, types.ModuleType) or not (
+                    bound is value or type(value) is types.BuiltinMethodType and bound == value):
                 return self.generic_visit(node)
             ns[name] = value
             return ast.copy_location(ast.Name(name, node.ctx), node)
+
+        def visit_Call(self, node):
+            node = self.generic_visit(node)
+            once = ns.get(node.func.id) if isinstance(node.func, ast.Name) else None
+            if not (isinstance(once, types.FunctionType) and once in _ONCE and node.args
+                    and not node.keywords and all(isinstance(a, ast.Name) and a.id in buffers
+                                                  for a in node.args)):
+                return node
+            name = "_".join([buffers[a.id] for a in node.args] + [once.__name__])
+            ns[name] = once(*(ns[buffers[a.id]] for a in node.args))
+            return ast.copy_location(ast.Name(name, ast.Load()), node)
 
     try:
         return ast.unparse(Rename().visit(ast.parse(ast.unparse(body), mode="eval")).body)
@@ -817,7 +835,8 @@ def _generate(trace, result_slots, single, rebuild, check_shapes=True):
             kw = _kwargs(ns, slot.name, inst.params)
             if inst.out:
                 b = buffer(slot)
-                call = not kw and _inline(prim.out[0], [b, *(s.name for s in inst.ins)], ns)
+                call = not kw and _inline(prim.out[0], [b, *(s.name for s in inst.ins)], ns,
+                                          _buffers(b, inst.ins))
                 if not call:
                     call, ns[f"O{slot.name}"] = f"O{slot.name}({b}, {a}{kw})", prim.out[0]
                 body.append(f"{slot.name} = {call}   # {prim.name}, into its buffer")
@@ -840,8 +859,9 @@ def _generate(trace, result_slots, single, rebuild, check_shapes=True):
                                 "apart")
                     body.append(f"    P{p}._grad = _wrap(Z{p}.data.copy())")
                 fn = prim.out[1][inst.k]
-                call = not kw and _inline(fn, [b, *(s.name for s in [inst.g, inst.y, *inst.ins])],
-                                          ns)
+                reads = [inst.g, inst.y, *inst.ins]
+                call = not kw and _inline(fn, [b, *(s.name for s in reads)], ns,
+                                          _buffers(b, reads))
                 if not call:
                     call, ns[f"O{slot.name}"] = f"O{slot.name}({b}, {a}{kw})", fn
                 body.append(f"{slot.name} = {call}   # {prim.name} vjp {inst.k}, into its buffer")
@@ -894,6 +914,12 @@ def _generate(trace, result_slots, single, rebuild, check_shapes=True):
     src = (f"def replay({args}):\n" + "\n".join("    " + line for line in head + body)
            + "\n")
     return src, ns
+
+
+def _buffers(out, reads):
+    """The names that hold a fixed array in a replay line: its own buffer ``out``, and each slot
+    read that an earlier line wrote into its buffer (an out= variant returns its buffer)."""
+    return {out: out, **{s.name: "B" + s.name for s in reads if s.buffered}}
 
 
 def _kwargs(ns, key, params):

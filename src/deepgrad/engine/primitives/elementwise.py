@@ -120,7 +120,8 @@ relu = Primitive(
     (lambda d, g, y, x: d.where(x > 0, g, 0.0),),
     lambda d, dots, y, x: d.where(x > 0, dots[0], 0.0),
     # out= variants for compile; its x_bar multiplies the bits (fast/select.py): exact, 14x np.where
-    out=(lambda o, x: np.maximum(x, 0, out=o), (lambda o, g, y, x: select.where_into(o, x > 0, g),)),
+    out=(lambda o, x: np.maximum(x, 0, out=o),
+         (lambda o, g, y, x: select.where_bits(o, select.bits(o), x > 0, select.bits(g)),)),
     batch="elementwise",
 )
 
