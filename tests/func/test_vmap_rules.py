@@ -214,6 +214,19 @@ def test_per_example_gradients_pytrees_in_axes_and_out_axes():
         dg.vmap(dg.sin, out_axes=None)(X)
 
 
+@pytest.mark.parametrize("n_out", [2, 7])
+def test_per_example_weight_gradients_in_both_layouts(n_out):
+    """The kernel's outer product g x^T loops along the longer of n_out and n_in (3): laid out
+    (i, o) and returned transposed for 7, (o, i) for 2. Both equal JAX and one grad per example."""
+    w, y = n(n_out, 3), n(5, n_out)
+    loss = lambda w, x, y: dg.sum((dg.linear(x, w) - y) ** 2)
+    ours = dg.vmap(dg.grad(loss), in_axes=(None, 0, 0))(w, X, y).data
+    theirs = jax.vmap(jax.grad(lambda w, x, y: jnp.sum((x @ w.T - y) ** 2)), (None, 0, 0))(w, X, y)
+    np.testing.assert_allclose(ours, np.asarray(theirs), rtol=1e-12, atol=1e-14)
+    loop = np.stack([dg.grad(loss)(w, X[i], y[i]).data for i in range(len(X))])
+    np.testing.assert_allclose(ours, loop, rtol=1e-12, atol=1e-14)
+
+
 def test_nested_vmap_and_vmap_of_jvp_vjp_hessian_checkpoint_as_jax():
     f = lambda x: dg.sum(dg.tanh(x) ** 3 * x)
     jf = lambda x: jnp.sum(jnp.tanh(x) ** 3 * x)
