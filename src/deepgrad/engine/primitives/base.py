@@ -41,8 +41,7 @@ class Primitive:
         self.out = out
         self.batch = batch  # the name of its batching rule in engine/batching.py (vmap), or None
 
-    def __call__(self, *args, **params):
-        return apply(self, *args, **params)
+    __call__ = apply  # prim(*args, **params) is apply(prim, *args, **params), with no frame between
 
     def __repr__(self) -> str:
         return f"Primitive({self.name})"
