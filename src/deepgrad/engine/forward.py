@@ -20,7 +20,7 @@ import itertools
 
 import numpy as np
 
-from .fast.array_jvp import _plain, _push_on_arrays
+from .fast.array_jvp import push_on_arrays
 from .tensor import Tensor
 
 _levels = itertools.count(1)
@@ -61,11 +61,11 @@ def new_level(tensor_ops=None, array_ops=None) -> int:
 def push_tangents(prim, args, params, out):
     """Give ``out`` its tangent at every active level carried by ``args``."""
     hidden = _Levels.hidden
+    if prim.jvp_on_arrays and push_on_arrays(prim, args, params, out, _Levels.array_ops,
+                                             _visible if hidden else None):
+        return  # on bare arrays: nothing will differentiate this tangent (fast/array_jvp.py)
     levels = sorted({k for a in args if isinstance(a, Tensor) and a.tangents
                      for k in a.tangents if not hidden or _visible(k)})
-    if len(levels) == 1 and prim.jvp_on_arrays and _plain(args, levels[0]):
-        _push_on_arrays(prim, args, params, out, levels[0], _Levels.array_ops)
-        return
     d = _Levels.tensor_ops
     for k in levels:  # lower levels first: rules that use `out` see its lower-level tangents
         dots = tuple(a.tangents.get(k) if isinstance(a, Tensor) and a.tangents else None

@@ -49,7 +49,7 @@ def vjp(f, *primals, has_aux=False):
     one cotangent per primal (pytrees allowed); it may be called many times.
     """
     leaves, treedef = tree_flatten(primals)
-    level = new_level()  # forward mode need not record for this pass (forward._plain)
+    level = new_level()  # forward mode need not record for this pass (fast/array_jvp.py)
     with _set_grad_enabled(True):
         xs = [identity(_float_tensor(x, "vjp")) for x in leaves]
         for x in xs:

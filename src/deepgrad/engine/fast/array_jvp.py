@@ -10,58 +10,65 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..mode import is_grad_enabled
+from ..mode import _GradMode
 from ..tensor import Tensor
 from .levels import reverse_level
 
 
-def _plain(args, level):
-    """Whether the tangent at ``level`` can be computed on bare arrays: nothing will differentiate it.
+def plain_inputs(args, visible=None):
+    """``(level, arrays, tangents)`` of ``args`` when the tangent ``apply`` pushes at that level
+    can be computed on bare arrays, because nothing will differentiate it; else None.
 
-    True when ``level`` is the only tangent any argument carries, the tangents carry none of
-    their own, and no reverse pass can differentiate the result. A reverse pass can only reach a
-    level-k tangent after ``jvp`` hands it out, so only passes opened before level k (a smaller
-    ``reverse_level``, 0 for ``backward()``) count; the vjp inside ``hvp = jvp(grad(f))`` is
-    opened after its jvp and never differentiates that jvp's tangents. Then the JVP rule's result
-    needs no graph and no tangents.
+    That is when one level carries every tangent of the arguments (``visible(level)``, when
+    levels are hidden), the tangents carry none of their own, and no reverse pass can
+    differentiate the result. A reverse pass can only reach a level-k tangent after ``jvp``
+    hands it out, so only passes opened before level k (a smaller ``reverse_level``, 0 for
+    ``backward()``) count; the vjp inside ``hvp = jvp(grad(f))`` is opened after its jvp and
+    never differentiates that jvp's tangents. Then the result needs no graph and no tangents.
     """
-    recording = is_grad_enabled()
+    level, raw, dots = None, [], []  # (one loop over the arguments: this runs once per op)
     for a in args:
         if not isinstance(a, Tensor):
-            continue
-        if recording and a.requires_grad and reverse_level(a) < level:
-            return False
-        if a.tangents:
-            if len(a.tangents) != 1:
-                return False
-            dot = a.tangents.get(level)
-            if dot is None or dot.tangents is not None or (
-                    recording and dot.requires_grad and reverse_level(dot) < level):
-                return False
-    return True
-
-
-def _push_on_arrays(prim, args, params, out, level, d):
-    """The JVP rule run on ndarrays (``ARRAY_OPS``): one call instead of a recorded op per term.
-
-    Forward-over-reverse (``hvp``) spends most of its time here: the backward pass's VJP rules
-    push tangents through every op they run, and none of those tangents is differentiated again.
-    """
-    raw, dots = [], []  # (one loop, not two list comprehensions: each is a call in CPython 3.11)
-    for a in args:
-        if isinstance(a, Tensor):
-            raw.append(a.data)
-            dots.append(a.tangents[level].data if a.tangents else None)
-        else:
             raw.append(a)
             dots.append(None)
-    out_dot = prim.jvp(d, dots, out.data, *raw, **params)
+            continue
+        raw.append(a.data)
+        if a.tangents is None:
+            dots.append(None)
+            continue
+        if len(a.tangents) != 1:
+            return None
+        ((k, dot),) = a.tangents.items()
+        if dot.tangents is not None or (level is not None and k != level):
+            return None
+        level = k
+        dots.append(dot.data)
+    if level is None or (visible is not None and not visible(level)):
+        return None
+    if _GradMode.enabled:  # recording: a reverse pass opened before this level may reach it
+        for a in args:
+            if isinstance(a, Tensor) and any(t.requires_grad and reverse_level(t) < level for t in (
+                    a, *(a.tangents or {}).values())):
+                return None
+    return level, raw, dots
+
+
+def push_on_arrays(prim, args, params, out, d, visible=None):
+    """Give ``out`` its tangent by the JVP rule run once on ndarrays (``d``: ``ARRAY_OPS``), one
+    call instead of a recorded op per term, when ``plain_inputs`` allows; return whether it did."""
+    plain = plain_inputs(args, visible)
+    if plain is None:
+        return False
+    level, raw, dots = plain
+    y = out.data
+    out_dot = prim.jvp(d, dots, y, *raw, **params)  # y: the array, its attributes read below
     if out_dot is None:
-        return
+        return True
     if type(out_dot) is not np.ndarray:
         out_dot = np.asarray(out_dot)
-    if out_dot.shape != out.shape:
-        out_dot = np.broadcast_to(out_dot, out.shape).copy()
-    if out_dot.dtype != out.dtype and out.dtype.kind == "f":
-        out_dot = out_dot.astype(out.dtype)
+    if out_dot.shape != y.shape:
+        out_dot = np.broadcast_to(out_dot, y.shape).copy()
+    if out_dot.dtype != y.dtype and y.dtype.kind == "f":
+        out_dot = out_dot.astype(y.dtype)
     out.tangents = {level: Tensor._wrap(out_dot)}
+    return True

@@ -566,7 +566,8 @@ class Trace:
         """Record the JVP rule that gave ``result`` its tangent (forward mode on arrays only)."""
         items = list(result.tangents.items())
         level, tangent = items[0] if len(items) == 1 else (None, None)
-        if level is None or not prim.jvp_on_arrays or not array_jvp._plain(args, level):
+        plain = array_jvp.plain_inputs(args)  # (level, arrays, tangents): pushed on arrays
+        if level is None or not prim.jvp_on_arrays or plain is None or plain[0] != level:
             self.fail(f"nested forward mode (tangents at several levels, or differentiated "
                       f"again) inside the {self.what}")
             return
@@ -580,7 +581,7 @@ class Trace:
         else:
             slot = self._new("t", "op", value)
             self.lines.append(Jvp(slot, prim, dots, y, ins, params))
-        if type(value) is not np.ndarray:   # as _push_on_arrays: an array of y's shape, dtype
+        if type(value) is not np.ndarray:   # as push_on_arrays: an array of y's shape, dtype
             value = np.asarray(value)
             slot = self._emit_call(np.asarray, [slot], value)
         if value.shape != y.value.shape:
