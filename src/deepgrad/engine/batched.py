@@ -52,7 +52,7 @@ def levels_of(x) -> tuple:
 def _with(levels, level):
     """``levels`` and ``level`` in axis order. A level's rules put its axis after the axes of
     the outer (smaller) levels, hidden then, and before those of inner ones: sorted order."""
-    return tuple(sorted(set(levels) | {level}))
+    return tuple(sorted(set(levels) | {level})) if levels else (level,)
 
 
 class Batched(Tensor):
@@ -72,7 +72,7 @@ class Batched(Tensor):
 
     def _hidden(self):
         active = _Active.levels
-        return sum(1 for k in self.levels if k in active)
+        return sum(1 for k in self.levels if k in active) if active else 0  # (none: the rules)
 
     @property
     def shape(self):

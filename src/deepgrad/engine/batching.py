@@ -336,10 +336,8 @@ RULES = {  # a primitive names its rule in its declaration: Primitive(..., batch
 def batch_apply(interp, prim, args, params):
     """``prim(*args)`` for every example at once: align the arguments, run the rule, mark."""
     level = interp.level
-    args = [Batched.make(Tensor._wrap(a), levels_of(a)) if isinstance(a, np.ndarray)
-            and levels_of(a) else a for a in args]
     with interp.physical():
-        args = [_align_tangents(interp, a) for a in args]
+        args = [_aligned(interp, a) for a in args]
         bat = [level in levels_of(a) for a in args]
         if getattr(prim, "precomputed", False):  # a custom rule (custom.py): computed batched
             out = prim(*args, **params)
@@ -353,8 +351,11 @@ def batch_apply(interp, prim, args, params):
     return out if level in levels_of(out) else interp.mark(out)
 
 
-def _align_tangents(interp, a):
-    """A Tensor argument whose primal and tangents are batched alike at this level."""
+def _aligned(interp, a):
+    """An argument as the rules take it: an array known to be batched as a Batched tensor, a
+    Tensor with its primal and tangents batched alike at this level."""
+    if isinstance(a, np.ndarray) and levels_of(a):
+        return Batched.make(Tensor._wrap(a), levels_of(a))
     if not isinstance(a, Tensor) or not a.tangents:
         return a
     level = interp.level

@@ -60,7 +60,7 @@ class Interpreter:
     def apply(self, prim, args, params):
         index = params.get("index", ()) if prim.name == "getitem" else ()  # one per example?
         seen = tuple(args) + (index if isinstance(index, tuple) else (index,))
-        if prim.name != "identity" and not any(self.mapped(a) for a in seen):
+        if prim.name != "identity" and not any(map(self.mapped, seen)):  # (map: no generator)
             with self.physical():
                 return graph.apply(prim, *args, **params)
         return batch_apply(self, prim, args, params)
