@@ -46,9 +46,10 @@ def plain_inputs(args, visible=None):
     if level is None or (visible is not None and not visible(level)):
         return None
     if _GradMode.enabled:  # recording: a reverse pass opened before this level may reach it
-        for a in args:
-            if isinstance(a, Tensor) and any(t.requires_grad and reverse_level(t) < level for t in (
-                    a, *(a.tangents or {}).values())):
+        for a, dot in zip(args, dots):
+            if isinstance(a, Tensor) and (a.requires_grad and reverse_level(a) < level or dot is not None
+                                          and a.tangents[level].requires_grad
+                                          and reverse_level(a.tangents[level]) < level):
                 return None
     return level, raw, dots
 
