@@ -2,10 +2,11 @@
 
 A pytree is a container of containers whose non-container items are its leaves. ``tree_flatten``
 gives the leaves in order and a ``PyTreeDef`` to rebuild the same structure from new leaves.
-As JAX, ``None`` is an empty subtree (no leaf) and ``register_pytree_node`` makes a user's class a
-container too. Unlike JAX, a dict's leaves come in its insertion order (Python dicts are ordered;
-a state_dict's order is the model's), so ``ravel_parameters`` keeps the user's order; ``tree_map``
-matches the other trees' dicts by key, so their order does not matter there.
+As JAX, ``None`` is an empty subtree (no leaf), ``register_pytree_node`` makes a user's class a
+container too, and Tensors and NumPy arrays are always leaves. Unlike JAX, a dict's leaves come
+in its insertion order (Python dicts are ordered; a state_dict's order is the model's), so
+``ravel_parameters`` keeps the user's order; ``tree_map`` matches the other trees' dicts by key,
+so their order does not matter there.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from .primitives import reshape
 from .tensor import Tensor
 
 _registry = {}  # type -> (flatten: obj -> (children, aux), unflatten: (aux, children) -> obj)
+_ARRAYS = {Tensor, np.ndarray}  # always leaves (as JAX's arrays): known without _container's tests
 
 
 def register_pytree_node(cls, flatten, unflatten):
@@ -74,7 +76,7 @@ class PyTreeDef:
     def _build(self, it):
         if self.kind == "leaf":
             return next(it)
-        return _registry[self.kind][1](self.aux, [c._build(it) for c in self.children])
+        return _registry[self.kind][1](self.aux, [next(it) if c is _LEAF else c._build(it) for c in self.children])
 
     def __repr__(self):
         if self.kind == "leaf":
@@ -101,7 +103,7 @@ def _flatten(x, is_leaf, leaves):
     calling itself: that is a reference cycle, and the leaves, a whole graph of activations
     with them, would wait for the garbage collector instead of going when the caller drops
     them.)"""
-    kind = None if is_leaf is not None and is_leaf(x) else _container(x)
+    kind = None if type(x) in _ARRAYS or (is_leaf is not None and is_leaf(x)) else _container(x)
     if kind is None:
         leaves.append(x)
         return _LEAF
