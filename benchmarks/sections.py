@@ -16,7 +16,8 @@ def write_section(name, markdown, path=RESULTS):
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     if start in text and end in text:
         before, rest = text.split(start, 1)
-        text = before + block + rest.split(end, 1)[1].lstrip("\n")
+        after = rest.split(end, 1)[1].lstrip("\n")
+        text = before + block + ("\n" + after if after else "")  # the blank line after it kept
     else:
         text = text.rstrip("\n") + ("\n\n" if text else "") + block
     path.write_text(text, encoding="utf-8")

@@ -31,3 +31,4 @@ def test_a_section_is_replaced_in_place_and_appended_once(tmp_path):
     text = path.read_text()
     assert text.startswith("# Results\n\nW1 table\n") and text.count("<!-- s -->") == 1
     assert "second" in text and "first" not in text and text.index("second") < text.index("other")
+    assert "<!-- /s -->\n\n<!-- t -->" in text  # the blank line between sections survives a rewrite
