@@ -18,9 +18,9 @@ and the values of the static arguments: a new one traces again, as JAX retraces
 (``jitted.sources`` holds one program per signature). ``jit(vmap(grad(loss)))`` is traced too:
 vmap's batching rules apply ordinary primitives to whole batches, and those are what the tracer
 records. What that buys (per-example gradients of a 64 -> 128 tanh layer over 256 examples,
-float32, 1 thread, two heavily shared cores; benchmarks/func_bench.py): eager vmap(grad) 17.3
-ms, jitted 6.3 ms (2.7x faster, 2.3x one batched gradient), JAX's jit(vmap(grad)) 3.5 ms; most
-of the jitted time is writing the (256, 128, 64) gradients (one einsum).
+float32, 1 thread, pinned; benchmarks/func_bench.py): eager vmap(grad) 0.92 ms, jitted 0.65 ms
+(1.4x faster, 2.4x one batched gradient), JAX's jit(vmap(grad)) 0.22 ms; most of the jitted
+time is writing the (256, 128, 64) gradients (one einsum).
 
 As JAX:
 * array leaves (NumPy arrays, Tensors) are handed to ``f`` as Tensors, and the results are
