@@ -72,7 +72,7 @@ class Batched(Tensor):
 
     def _hidden(self):
         active = _Active.levels
-        return sum(1 for k in self.levels if k in active) if active else 0  # (none: the rules)
+        return sum(1 for k in self.levels if k in active) if active else 0  # (rules hide none)
 
     @property
     def shape(self):
