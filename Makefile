@@ -26,7 +26,7 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
-		echo "make test: no chromium found: the playground's browser tests (tests/playground/test_browser.py) are skipped"
+		echo "make test: no chromium found: the browser tests (tests/playground/test_browser.py, tests/docs) are skipped"
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest -n $(JOBS) tests
 
 # The standing differential fuzzer: 20,000 random programs against PyTorch and JAX; the seed is
