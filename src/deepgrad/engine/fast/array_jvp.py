@@ -46,11 +46,11 @@ def plain_inputs(args, visible=None):
     if level is None or (visible is not None and not visible(level)):
         return None
     if _GradMode.enabled:  # recording: a reverse pass opened before this level may reach it
-        for a, dot in zip(args, dots):
-            if isinstance(a, Tensor) and (a.requires_grad and reverse_level(a) < level or dot is not None
-                                          and a.tangents[level].requires_grad
-                                          and reverse_level(a.tangents[level]) < level):
-                return None
+        for a in args:
+            if isinstance(a, Tensor):
+                for t in (a, a.tangents[level]) if a.tangents else (a,):  # it and its tangent
+                    if t.requires_grad and reverse_level(t) < level:
+                        return None
     return level, raw, dots
 
 
